@@ -1,0 +1,21 @@
+"""The `shelfwise` command line: a root group and one module per command."""
+
+from __future__ import annotations
+
+import click
+
+from connectors.cli import forecast
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="shelfwise")
+def main() -> None:
+    """Shelfwise: demand forecasts, reorder points, upsell pairs and fraud scores from CSV files.
+
+    Every command reads UTF-8 CSV with a header row and writes CSV to -o/--output
+    (standard output when absent). Bad input exits with status 2 and one line naming
+    the file, row and column at fault.
+    """
+
+
+main.add_command(forecast.forecast)

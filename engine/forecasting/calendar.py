@@ -1,0 +1,87 @@
+"""Calendars of sales series: frequency, season length and the regular grid of periods."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import MonthBegin, QuarterBegin, Tick, YearBegin
+
+from engine.errors import InputError
+
+#: Season length implied by a frequency's base (pandas offset names).
+_SEASONS = {"D": 7, "B": 5, "W": 52, "M": 12, "ME": 12, "MS": 12, "Q": 4, "QE": 4, "QS": 4,
+            "h": 24, "H": 24}
+_CANDIDATE_LAGS = (7, 12, 52, 4, 24, 5)
+
+
+def infer_frequency(dates: pd.Series) -> str:
+    """A pandas offset alias for dated sales, from the most common gap between dates.
+
+    Sales logs skip periods without sales, so gaps of several periods are normal.
+    """
+    days = pd.DatetimeIndex(dates.drop_duplicates().sort_values()).as_unit("ns")
+    if len(days) < 2:
+        raise InputError("cannot infer the frequency from a single date; pass it (e.g. D, W-SUN, MS)",
+                         column="ds")
+    step = pd.Series(np.diff(days.asi8)).mode().iloc[0] / 3.6e12  # hours
+    if step < 24:
+        return "h"
+    if step <= 24:
+        return "D"
+    if step <= 7 * 24:
+        return "W-" + days[-1].day_name()[:3].upper()
+    if step <= 31 * 24:
+        return "MS" if (days.day == 1).mean() > 0.5 else "ME"
+    if step <= 92 * 24:
+        return "QS" if (days.day == 1).mean() > 0.5 else "QE"
+    return "YS" if (days.day == 1).mean() > 0.5 else "YE"
+
+
+def season_length_for(freq: str) -> int:
+    """The usual season of a frequency: 7 for daily, 52 for weekly, 12 for monthly, ..."""
+    base = to_offset(freq).name.split("-")[0]
+    return _SEASONS.get(base, 1)
+
+
+def detect_season_length(y: np.ndarray, candidates: tuple[int, ...] = _CANDIDATE_LAGS) -> int:
+    """The lag among `candidates` with the strongest significant autocorrelation, else 1.
+
+    Used where no dates are known (an Excel column of numbers): a lag needs two full
+    seasons of history and an autocorrelation above the 95% white-noise band.
+    """
+    y = np.asarray(y, dtype=float)
+    y = y[~np.isnan(y)]
+    centred = y - y.mean()
+    denom = float(centred @ centred)
+    best, best_acf = 1, 0.0
+    for lag in candidates:
+        if len(y) < 2 * lag or denom == 0:
+            continue
+        acf = float(centred[lag:] @ centred[:-lag]) / denom
+        if acf > 1.96 / np.sqrt(len(y)) and acf > best_acf:
+            best, best_acf = lag, acf
+    return best
+
+
+def snap_to_periods(dates: pd.Series, freq: str) -> pd.Series:
+    """Label each date with its period on the `freq` grid (week-ending day, month start, ...)."""
+    offset = to_offset(freq)
+    if isinstance(offset, Tick):
+        return dates.dt.floor(freq)
+    unique = pd.Series(pd.unique(dates.dt.normalize()))
+    if isinstance(offset, MonthBegin | QuarterBegin | YearBegin):
+        snapped = unique.map(offset.rollback)
+    else:
+        snapped = unique.map(offset.rollforward)
+    return dates.dt.normalize().map(dict(zip(unique, snapped, strict=True)))
+
+
+def period_grid(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """Every period label from `start` to `end` inclusive."""
+    return pd.date_range(start, end, freq=freq)
+
+
+def future_periods(last: pd.Timestamp, horizon: int, freq: str) -> pd.DatetimeIndex:
+    """The `horizon` period labels that follow `last`."""
+    return pd.date_range(last, periods=horizon + 1, freq=freq)[1:]

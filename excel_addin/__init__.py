@@ -1,0 +1,1 @@
+"""Excel worksheet functions (xlwings): `from excel_addin import udfs`."""

@@ -1,0 +1,9 @@
+"""Shelfwise's Excel functions. xlwings imports this module (see `xlwings.conf`).
+
+Each function is decorated for xlwings, works the same in classic Windows add-ins and in
+xlwings Lite, and never raises: bad input returns one `Shelfwise: ...` message cell.
+"""
+
+from excel_addin.forecast_functions import FORECAST_DEMAND
+
+__all__ = ["FORECAST_DEMAND"]

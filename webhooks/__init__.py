@@ -1,0 +1,1 @@
+"""The Shopify app (Flask): webhooks, background jobs and storage."""
