@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Literal
 
+import click
 import pandas as pd
 
 from engine.errors import InputError
@@ -29,7 +30,8 @@ class Column:
 class FileError(ValueError):
     """Bad input in a named file, pointing at the row and column a person should look at."""
 
-    def __init__(self, file: str, message: str, *, row: int | None = None, column: str | None = None):
+    def __init__(self, file: str, message: str, *, row: int | None = None,
+                 column: str | None = None):
         self.file, self.message, self.row, self.column = file, message, row, column
         super().__init__(str(self))
 
@@ -86,9 +88,18 @@ def read_table(source: str | os.PathLike | IO, columns: Mapping[str, Column]) ->
     return pd.DataFrame(table, index=raw.index)
 
 
-def write_table(table: pd.DataFrame, output: str | os.PathLike | IO) -> None:
-    """Write a result table as CSV (no index), to a path or an open text stream."""
-    table.to_csv(output, index=False, lineterminator="\n")
+def write_table(table: pd.DataFrame, output: str | os.PathLike | IO = "-",
+                fmt: Literal["csv", "table"] = "csv") -> None:
+    """Write a result table as CSV (no index) or as an aligned text table, to a path or `-`."""
+    text = table.to_csv(index=False, lineterminator="\n") if fmt == "csv" else \
+        table.to_string(index=False, float_format=lambda v: f"{v:,.2f}") + "\n"
+    if output in ("-", None):
+        click.echo(text, nl=False)
+    elif hasattr(output, "write"):
+        output.write(text)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
 
 
 def _parse(cells: pd.Series, file: str, col: str, spec: Column) -> pd.Series:

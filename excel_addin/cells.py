@@ -45,7 +45,7 @@ def spill(table: pd.DataFrame) -> list[list[Any]]:
 
 
 def column_of_numbers(values: Any, name: str, *, blank: float | None = 0.0) -> np.ndarray:
-    """Read a one-column range as floats; blanks become `blank`; text is an error naming the cell."""
+    """Read a one-column range as floats; blanks become `blank`; text is an error naming it."""
     cells = _flatten(values)
     out = np.empty(len(cells))
     for i, cell in enumerate(cells):
@@ -58,7 +58,8 @@ def column_of_numbers(values: Any, name: str, *, blank: float | None = 0.0) -> n
         elif isinstance(cell, int | float) and math.isfinite(cell):
             out[i] = float(cell)
         else:
-            raise InputError(f"{name} has {str(cell)[:30]!r} at position {i + 1}; expected a number")
+            raise InputError(
+                f"{name} has {str(cell)[:30]!r} at position {i + 1}; expected a number")
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from connectors.cli import forecast
+from connectors.cli import anomalies, forecast, segments
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,3 +19,5 @@ def main() -> None:
 
 
 main.add_command(forecast.forecast)
+main.add_command(segments.segments)
+main.add_command(anomalies.anomalies)

@@ -34,6 +34,11 @@ output_option = click.option(
     show_default="standard output", help="CSV file to write.")
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["csv", "table"]), default="csv", show_default=True,
+    help="csv for files and programs; table for an aligned, rounded table to read on screen.")
+
+
 @contextlib.contextmanager
 def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """Yield `advance(n)`; a bar is drawn on stderr only when stderr is a terminal."""

@@ -72,7 +72,7 @@ class AutoForecaster:
         self.mean_ = np.vstack([paths[name][i] for i, name in enumerate(self.models_)])
         self.residual_var_ = self._residual_variance(Y, errors, paths)
         self.nonnegative_ = np.nanmin(Y, axis=1) >= 0
-        self.counts_ = self.nonnegative_ & np.all(np.isnan(Y) | (Y == np.round(Y)), axis=1)
+        self.counts_ = self.nonnegative_ & np.all(np.isnan(Y) | (np.round(Y) == Y), axis=1)
         self.mean_ = np.where(self.nonnegative_[:, None], np.maximum(self.mean_, 0), self.mean_)
         return self
 

@@ -29,7 +29,8 @@ def forecast(
     ----------
     sales : DataFrame
         Columns `unique_id`, `ds` (dates), `y` (units sold); other columns are ignored.
-        Several rows for one period are summed; periods absent inside a series are zero sales.
+        Several rows for one period are summed; periods absent after a series' first sale
+        are zero sales, up to the last date of the whole table (one export, one end date).
     horizon : int
         Periods to forecast per series.
     freq : str, optional
@@ -107,7 +108,7 @@ def _clean(sales: pd.DataFrame) -> pd.DataFrame:
         table["ds"] = parsed
     _first_bad(table["ds"].isna(), table["ds"], "ds", "is empty")
     y = pd.to_numeric(table["y"], errors="coerce")
-    _first_bad(~np.isfinite(y.to_numpy(dtype=float)), table["y"], "y", "is not a number")
+    _first_bad(~np.isfinite(y.astype(float)), table["y"], "y", "is not a number")
     table["y"] = y.astype(float)
     return table
 
@@ -125,8 +126,8 @@ def _panel(table: pd.DataFrame, freq: str) -> tuple[np.ndarray, np.ndarray, np.n
     if (pos < 0).any():
         raise InputError(f"dates do not fall on a regular {freq} calendar", column="ds")
     codes, ids = pd.factorize(table["unique_id"], sort=True)
-    last = np.full(len(ids), -1)
-    np.maximum.at(last, codes, pos)
+    # The file is one export: a series without sales in its last periods sold zero there.
+    last = np.full(len(ids), len(grid) - 1)
     first_sale = np.full(len(ids), np.iinfo(np.int64).max)
     sold = table["y"].to_numpy() != 0
     np.minimum.at(first_sale, codes[sold], pos[sold])

@@ -16,15 +16,16 @@ _CANDIDATE_LAGS = (7, 12, 52, 4, 24, 5)
 
 
 def infer_frequency(dates: pd.Series) -> str:
-    """A pandas offset alias for dated sales, from the most common gap between dates.
+    """A pandas offset alias for dated sales, from the shortest gap between dates.
 
-    Sales logs skip periods without sales, so gaps of several periods are normal.
+    Sales logs skip periods without sales, so gaps of several periods are normal: the
+    shortest gap, not the most common one, is the period.
     """
     days = pd.DatetimeIndex(dates.drop_duplicates().sort_values()).as_unit("ns")
     if len(days) < 2:
-        raise InputError("cannot infer the frequency from a single date; pass it (e.g. D, W-SUN, MS)",
-                         column="ds")
-    step = pd.Series(np.diff(days.asi8)).mode().iloc[0] / 3.6e12  # hours
+        raise InputError("cannot infer the frequency from a single date; "
+                         "pass it (e.g. D, W-SUN, MS)", column="ds")
+    step = np.diff(days.asi8).min() / 3.6e12  # hours
     if step < 24:
         return "h"
     if step <= 24:
@@ -40,7 +41,7 @@ def infer_frequency(dates: pd.Series) -> str:
 
 def season_length_for(freq: str) -> int:
     """The usual season of a frequency: 7 for daily, 52 for weekly, 12 for monthly, ..."""
-    base = to_offset(freq).name.split("-")[0]
+    base = to_offset(freq).rule_code.split("-")[0]
     return _SEASONS.get(base, 1)
 
 
