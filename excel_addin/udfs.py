@@ -4,6 +4,8 @@ Each function is decorated for xlwings, works the same in classic Windows add-in
 xlwings Lite, and never raises: bad input returns one `Shelfwise: ...` message cell.
 """
 
+from excel_addin.anomaly_functions import ANOMALIES
 from excel_addin.forecast_functions import FORECAST_DEMAND
+from excel_addin.segment_functions import CUSTOMER_SEGMENTS
 
-__all__ = ["FORECAST_DEMAND"]
+__all__ = ["FORECAST_DEMAND", "CUSTOMER_SEGMENTS", "ANOMALIES"]

@@ -1,0 +1,374 @@
+"""Money anomalies: amounts out of line with their own weekly pattern and trend, and duplicates.
+
+One entry point, `detect_anomalies`, serves the command line and Excel; `AnomalyDetector`
+is the scikit-learn-style estimator under it.
+
+How a value is judged
+---------------------
+Each `series` (an expense category, a payment method; one series when absent) is scored
+on its own, in one of two ways:
+
+* Daily series (at most one row per date): a robust decomposition. A centred rolling
+  median over `window_days` gives the level; the median ratio of each weekday to that
+  level gives the weekday pattern (used when every weekday has 3 or more values); the
+  level is re-estimated on the de-seasonalised values. The residual of each day relative
+  to its expected value is scored in robust standard deviations (median absolute
+  deviation times 1.4826). Non-negative series are scored on relative residuals (so a
+  quiet Monday and a busy Saturday are judged on the same scale); series with mixed
+  signs on plain differences; a series of negative amounts (expenses as outflows) is
+  scored on its magnitudes.
+* Line series (several rows on some date: expense lines): each line's amount against the
+  other lines of its series, on the log scale (amounts are skewed), same robust z-score.
+
+A value whose score exceeds `threshold` is an anomaly. Separately, two rows with the same
+non-zero amount, the same payee and the same series no more than `duplicate_days` apart
+flag the later one as a possible duplicate payment, whatever its score.
+
+Reasons are plain sentences in the input's own units ("amount"), for example
+"Tuesday's card is 62% below a typical Tuesday (amount 380.00, typical about 1,000.00)".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from engine.errors import InputError
+
+MAD_TO_SD = 1.4826
+MIN_PER_WEEKDAY = 3
+FLAG_COLUMNS = ["anomaly", "score", "reason"]
+
+
+def detect_anomalies(frame: pd.DataFrame, *, threshold: float = 3.5, window_days: int = 28,
+                     duplicate_days: int = 3) -> pd.DataFrame:
+    """Flag the rows of a dated table of amounts that are out of line, with a reason.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        `ds` (dates), `amount` (numbers), optional `series` and `payee` (text).
+    threshold : float, default=3.5
+        Robust z-score above which a value is an anomaly.
+    window_days : int, default=28
+        Width of the centred rolling median that follows the trend, in days.
+    duplicate_days : int, default=3
+        Same amount, payee and series at most this many days apart is a possible duplicate.
+
+    Returns
+    -------
+    DataFrame
+        Every column of `frame`, then `anomaly` (bool), `score` (robust z-score, >= 0;
+        at least `threshold` for a duplicate) and `reason` (empty when not an anomaly).
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", periods=42, freq="D")
+    >>> amount = [100.0 + (i % 7) for i in range(42)]
+    >>> amount[30] = 400.0
+    >>> out = detect_anomalies(pd.DataFrame({"ds": days, "amount": amount}))
+    >>> out.index[out["anomaly"]].tolist()
+    [30]
+    >>> out.loc[30, "reason"]
+    "Wednesday's amount is 3.9 times a typical Wednesday (amount 400.00, typical about 102.25)"
+    """
+    detector = AnomalyDetector(threshold, window_days=window_days, duplicate_days=duplicate_days)
+    return detector.fit_predict(frame)
+
+
+class AnomalyDetector(BaseEstimator):
+    """Score each dated amount against its own series' weekly pattern and trend.
+
+    Like scikit-learn's `LocalOutlierFactor`, it judges the rows it is fitted on: a value is
+    compared with its neighbours in time on both sides.
+
+    Parameters
+    ----------
+    threshold : float, default=3.5
+        Robust z-score above which a value is an anomaly.
+    window_days : int, default=28
+        Width of the centred rolling median that follows the trend, in days (7 or more).
+    duplicate_days : int, default=3
+        Same amount, payee and series at most this many days apart is a possible duplicate
+        (0 catches same-day duplicates only).
+
+    Attributes
+    ----------
+    flags_ : DataFrame
+        Per fitted row, in input order: `anomaly`, `score`, `reason`, `expected` (the
+        typical value the row was compared with; NaN when it was not scored).
+    profiles_ : dict of str to dict
+        Per series: `kind` ("daily", "lines" or "too short"), `weekly` (bool), and
+        `scale` (robust standard deviation of the residuals).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"ds": pd.to_datetime(["2024-03-01", "2024-03-02"]),
+    ...                      "amount": [120.0, 120.0], "payee": ["Acme", "Acme"]})
+    >>> AnomalyDetector().fit(rows).flags_["anomaly"].tolist()
+    [False, True]
+    """
+
+    def __init__(self, threshold: float = 3.5, *, window_days: int = 28, duplicate_days: int = 3):
+        self.threshold = threshold
+        self.window_days = window_days
+        self.duplicate_days = duplicate_days
+
+    def fit(self, frame: pd.DataFrame, y: None = None) -> AnomalyDetector:
+        """Score every row of `frame` (`ds`, `amount`, optional `series`, `payee`).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The dated amounts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AnomalyDetector
+        """
+        threshold = _number(self.threshold, "threshold", low=0.0)
+        window = _whole(self.window_days, "window_days", low=7)
+        dup_days = _whole(self.duplicate_days, "duplicate_days", low=0)
+        data = _clean(frame)
+        score = np.zeros(len(data))
+        expected = np.full(len(data), np.nan)
+        reasons: list[list[str]] = [[] for _ in range(len(data))]
+        self.profiles_ = {}
+        for name, rows in data.groupby("series", sort=True).indices.items():
+            part = data.iloc[rows]
+            if part["ds"].duplicated().any():
+                result = _score_lines(part, name)
+            else:
+                result = _score_daily(part, name, window)
+            self.profiles_[name] = result["profile"]
+            score[rows], expected[rows] = result["score"], result["expected"]
+            for i, (s, text) in zip(rows, zip(result["score"], result["reason"], strict=True),
+                                    strict=True):
+                if s > threshold:
+                    reasons[i].append(text)
+        for i, text in _duplicates(data, dup_days):
+            reasons[i].append(text)
+            score[i] = max(score[i], threshold)
+        anomaly = np.array([bool(r) for r in reasons])
+        self.flags_ = pd.DataFrame({
+            "anomaly": anomaly, "score": np.round(score, 2),
+            "reason": ["; ".join(r) for r in reasons], "expected": expected},
+            index=frame.index)
+        return self
+
+    def fit_predict(self, frame: pd.DataFrame, y: None = None) -> pd.DataFrame:
+        """Fit, then return `frame` with `anomaly`, `score` and `reason` appended."""
+        flags = self.fit(frame).flags_
+        out = frame.copy()
+        for col in FLAG_COLUMNS:
+            out[col] = flags[col].to_numpy()
+        return out
+
+
+# ---------------------------------------------------------------------------- input
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError("input must be a table with ds and amount columns")
+    for col in ("ds", "amount"):
+        if col not in frame.columns:
+            raise InputError("required column is missing", column=col)
+    if frame.empty:
+        raise InputError("there are no rows")
+    ds = pd.to_datetime(frame["ds"].reset_index(drop=True), errors="coerce", format="mixed")
+    if getattr(ds.dt, "tz", None) is not None:
+        ds = ds.dt.tz_localize(None)
+    bad = ds.isna().to_numpy()
+    if bad.any():
+        raise InputError("is not a date", row=int(np.argmax(bad)), column="ds")
+    amount = pd.to_numeric(frame["amount"].reset_index(drop=True), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(amount)
+    if bad.any():
+        raise InputError("is not a number", row=int(np.argmax(bad)), column="amount")
+    data = pd.DataFrame({"ds": ds.dt.normalize(), "amount": amount})
+    for col in ("series", "payee"):
+        values = frame[col] if col in frame.columns else pd.Series([""] * len(frame))
+        data[col] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+                     .strip() for v in values]
+    return data
+
+
+def _number(value: Any, name: str, *, low: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or value < low:
+        raise InputError(f"{name} must be a number of at least {low:g}, got {value!r}")
+    return float(value)
+
+
+def _whole(value: Any, name: str, *, low: int) -> int:
+    number = _number(value, name, low=low)
+    if number != int(number):
+        raise InputError(f"{name} must be a whole number, got {value!r}")
+    return int(number)
+
+
+# ---------------------------------------------------------------------------- scoring
+
+
+def _robust_z(values: np.ndarray) -> tuple[np.ndarray, float]:
+    """|value - median| in robust standard deviations; the scale never collapses to 0."""
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return np.zeros_like(values), 0.0
+    center = float(np.median(finite))
+    dev = np.abs(finite - center)
+    scale = max(MAD_TO_SD * float(np.median(dev)), 1.2533 * float(np.mean(dev)),
+                1e-6 * max(1.0, abs(center)))
+    z = np.abs(values - center) / scale
+    return np.where(np.isfinite(z), z, 0.0), scale
+
+
+def _score_daily(part: pd.DataFrame, name: str, window: int) -> dict[str, Any]:
+    y_raw = part["amount"].to_numpy(float)
+    days = pd.DatetimeIndex(part["ds"])
+    order = np.argsort(days.values, kind="stable")
+    y_sorted, d_sorted = y_raw[order], days[order]
+    n = len(y_raw)
+    if n < 7:
+        return _unscored(n, "too short")
+    sign = -1.0 if (y_sorted <= 0).all() and (y_sorted < 0).any() else 1.0
+    y = sign * y_sorted
+    ratio_mode = bool((y >= 0).all() and np.median(y) > 0)
+    weekday = d_sorted.dayofweek.to_numpy()
+    level0 = _rolling_median(y, d_sorted, window)
+    seasonal = _weekday_pattern(y, level0, weekday, ratio_mode)
+    weekly = seasonal is not None
+    if not weekly:
+        seasonal = np.ones(7) if ratio_mode else np.zeros(7)
+    season = seasonal[weekday]
+    if ratio_mode:
+        level = _rolling_median(y / season, d_sorted, window)
+        expected = level * season
+        with np.errstate(divide="ignore", invalid="ignore"):
+            resid = np.where(expected > 0, y / expected - 1.0, np.where(y > 0, np.inf, 0.0))
+    else:
+        level = _rolling_median(y - season, d_sorted, window)
+        expected = level + season
+        resid = y - expected
+    z, scale = _robust_z(np.where(np.isfinite(resid), resid, np.nan))
+    z = np.where(np.isinf(resid), 1e6, z)
+    reasons = [_daily_reason(name, d, v, e, weekly, ratio_mode, sign)
+               for d, v, e in zip(d_sorted, y, expected, strict=True)]
+    back = np.empty(n, dtype=int)
+    back[order] = np.arange(n)
+    return {"score": np.minimum(z, 1e6)[back], "expected": (sign * expected)[back],
+            "reason": [reasons[i] for i in back],
+            "profile": {"kind": "daily", "weekly": weekly, "scale": scale}}
+
+
+def _rolling_median(y: np.ndarray, days: pd.DatetimeIndex, window: int) -> np.ndarray:
+    series = pd.Series(y, index=days)
+    return series.rolling(f"{window}D", center=True, min_periods=1).median().to_numpy()
+
+
+def _weekday_pattern(y: np.ndarray, level: np.ndarray, weekday: np.ndarray,
+                     ratio_mode: bool) -> np.ndarray | None:
+    counts = np.bincount(weekday, minlength=7)
+    present = counts > 0
+    if (counts[present] < MIN_PER_WEEKDAY).any() or present.sum() < 2:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = y / level if ratio_mode else y - level
+    pattern = np.ones(7) if ratio_mode else np.zeros(7)
+    for day in np.flatnonzero(present):
+        values = rel[(weekday == day) & np.isfinite(rel)]
+        if len(values) < MIN_PER_WEEKDAY:
+            return None
+        pattern[day] = np.median(values)
+    if ratio_mode:
+        mean = pattern[present].mean()
+        if not mean > 0 or (pattern[present] <= 0).any():
+            return None
+        return pattern / mean
+    return pattern - pattern[present].mean()
+
+
+def _score_lines(part: pd.DataFrame, name: str) -> dict[str, Any]:
+    amount = part["amount"].to_numpy(float)
+    size = np.abs(amount)
+    usable = size > 0
+    if usable.sum() < 8:
+        return _unscored(len(amount), "too short")
+    logs = np.where(usable, np.log(np.where(usable, size, 1.0)), np.nan)
+    z, scale = _robust_z(logs)
+    typical = float(np.exp(np.median(logs[usable])))
+    subject = f"{name} line" if name else "line"
+    reasons = []
+    for value, payee in zip(amount, part["payee"], strict=True):
+        to = f" to {payee}" if payee else ""
+        reasons.append(f"this {subject}{to} is {_compare(abs(value), typical)} the typical "
+                       f"{subject} (amount {_fmt(value)}, typical about {_fmt(typical)})")
+    return {"score": z, "expected": np.full(len(amount), typical), "reason": reasons,
+            "profile": {"kind": "lines", "weekly": False, "scale": scale}}
+
+
+def _unscored(n: int, kind: str) -> dict[str, Any]:
+    return {"score": np.zeros(n), "expected": np.full(n, np.nan), "reason": [""] * n,
+            "profile": {"kind": kind, "weekly": False, "scale": float("nan")}}
+
+
+# ---------------------------------------------------------------------------- duplicates
+
+
+def _duplicates(data: pd.DataFrame, max_days: int) -> list[tuple[int, str]]:
+    """(row, reason) for each later row of a same amount/payee/series pair close in time."""
+    found = []
+    candidates = data[(data["payee"] != "") & (data["amount"] != 0)]
+    for _, group in candidates.groupby(["series", "payee", "amount"], sort=False):
+        if len(group) < 2:
+            continue
+        group = group.sort_values("ds", kind="stable")
+        positions = data.index.get_indexer(group.index)
+        days = group["ds"].to_numpy()
+        for k in range(1, len(group)):
+            gap = int((days[k] - days[k - 1]) / np.timedelta64(1, "D"))
+            if gap > max_days:
+                continue
+            when = "on the same day" if gap == 0 else \
+                f"{gap} day{'s' if gap > 1 else ''} earlier ({pd.Timestamp(days[k - 1]).date()})"
+            found.append((int(positions[k]), "possible duplicate payment: same amount "
+                          f"{_fmt(group['amount'].iloc[k])} to {group['payee'].iloc[k]} {when}"))
+    return found
+
+
+# ---------------------------------------------------------------------------- words
+
+
+def _daily_reason(name: str, day: pd.Timestamp, value: float, expected: float, weekly: bool,
+                  ratio_mode: bool, sign: float) -> str:
+    subject = name or "amount"
+    typical = f"a typical {day:%A}" if weekly else "its usual level"
+    who = f"{day:%A}'s {subject}" if weekly else f"{subject} on {day:%a %d %b %Y}"
+    shown, shown_expected = sign * value, sign * expected
+    if ratio_mode:
+        how = _compare(value, expected)
+    else:
+        gap = value - expected
+        how = f"{_fmt(abs(gap))} {'above' if gap > 0 else 'below'}"
+    return f"{who} is {how} {typical} (amount {_fmt(shown)}, typical about {_fmt(shown_expected)})"
+
+
+def _compare(value: float, typical: float) -> str:
+    if typical <= 0:
+        return "well above" if value > 0 else "in line with"
+    ratio = value / typical
+    if ratio >= 3:
+        return f"{ratio:.1f} times"
+    pct = round(abs(ratio - 1) * 100)
+    return f"{pct}% {'above' if ratio > 1 else 'below'}"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}"
