@@ -241,7 +241,7 @@ def _score_daily(part: pd.DataFrame, name: str, window: int) -> dict[str, Any]:
     sign = -1.0 if (y_sorted <= 0).all() and (y_sorted < 0).any() else 1.0
     y = sign * y_sorted
     ratio_mode = bool((y >= 0).all() and np.median(y) > 0)
-    weekday = d_sorted.dayofweek.to_numpy()
+    weekday = d_sorted.day_of_week.to_numpy()
     level0 = _rolling_median(y, d_sorted, window)
     seasonal = _weekday_pattern(y, level0, weekday, ratio_mode)
     weekly = seasonal is not None

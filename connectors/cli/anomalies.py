@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from typing import BinaryIO
 
 import click
 import numpy as np
 import pandas as pd
 
-from connectors.cli.common import BadInput, input_errors, output_option
+from connectors.cli.common import input_errors, output_option
 from connectors.files import Column, file_name, read_table, write_table
 from engine.anomalies import detect_anomalies
 
@@ -22,14 +22,14 @@ INPUT = {
 
 
 @click.command()
-@click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("input_file", metavar="INPUT", type=click.File("rb"))
 @output_option
 @click.option("--threshold", type=click.FloatRange(min=0), default=3.5, show_default=True,
               help="Robust z-score above which an amount is flagged.")
 @click.option("--duplicate-days", type=click.IntRange(min=0), default=3, show_default=True,
               help="Same amount, payee and series this many days apart or less is a "
                    "possible duplicate payment.")
-def anomalies(input_file: str, output: str, threshold: float, duplicate_days: int) -> None:
+def anomalies(input_file: BinaryIO, output: str, threshold: float, duplicate_days: int) -> None:
     """Flag amounts in INPUT (ds, amount, optional series and payee) that are out of line.
 
     Each series is judged against its own weekly pattern and trend; same-amount payments to
@@ -38,7 +38,8 @@ def anomalies(input_file: str, output: str, threshold: float, duplicate_days: in
 
     Example: shelfwise anomalies expenses.csv -o flags.csv
     """
-    source = _buffer(input_file)
+    source = io.BytesIO(input_file.read())  # read twice: typed, then every column as text
+    source.name = file_name(input_file)
     with input_errors(source):
         typed = read_table(source, INPUT)  # checks every cell, naming file, row and column
         flags = detect_anomalies(typed, threshold=threshold, duplicate_days=duplicate_days)
@@ -50,14 +51,3 @@ def anomalies(input_file: str, output: str, threshold: float, duplicate_days: in
     table["reason"] = flags["reason"].to_numpy()
     write_table(table, output)
 
-
-def _buffer(path: str) -> io.BytesIO:
-    """The input's bytes, named like the file, so it can be read twice (typed, then as text)."""
-    name = file_name(path)
-    try:
-        data = click.get_binary_stream("stdin").read() if path == "-" else Path(path).read_bytes()
-    except OSError as err:
-        raise BadInput(f"{name}: cannot be read ({err.strerror or err})") from err
-    buffer = io.BytesIO(data)
-    buffer.name = name
-    return buffer
