@@ -1,0 +1,31 @@
+"""The one Huey instance, built at import from `SHELFWISE_QUEUE_URL` (SQLite file or Redis).
+
+Tasks import `huey` from here; a consumer loads `webhooks.jobs.huey`, which imports this
+instance and every task. Tests set ``huey.immediate = True`` to run tasks inline.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from huey import Huey, RedisHuey, SqliteHuey
+
+from webhooks import settings
+
+
+def make_huey(url: str, name: str = "shelfwise") -> Huey:
+    """A Huey instance for a queue URL: ``sqlite:///FILE`` or ``redis://HOST:PORT/N``."""
+    scheme = urlsplit(url).scheme
+    if scheme in ("redis", "rediss", "unix"):
+        return RedisHuey(name, url=url, blocking=True, read_timeout=1)
+    if scheme == "sqlite":
+        filename = url.removeprefix("sqlite:///")
+        if not filename:
+            raise ValueError(f"SHELFWISE_QUEUE_URL {url!r} names no file")
+        os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
+        return SqliteHuey(name, filename=filename, timeout=30)
+    raise ValueError(f"SHELFWISE_QUEUE_URL must start with sqlite:/// or redis://, got {url!r}")
+
+
+huey = make_huey(str(settings.load()["QUEUE_URL"]))
