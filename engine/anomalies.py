@@ -13,12 +13,14 @@ on its own, in one of two ways:
   level gives the weekday pattern (used when every weekday has 3 or more values); the
   level is re-estimated on the de-seasonalised values. The residual of each day relative
   to its expected value is scored in robust standard deviations (median absolute
-  deviation times 1.4826). Non-negative series are scored on relative residuals (so a
-  quiet Monday and a busy Saturday are judged on the same scale); series with mixed
-  signs on plain differences; a series of negative amounts (expenses as outflows) is
-  scored on its magnitudes.
+  deviation times 1.4826). Non-negative series are scored on log ratios of value to
+  expected value (started by a tenth of the median so zero days stay finite): a quiet
+  Monday and a busy Saturday are judged on the same scale, and a halving weighs as much
+  as a doubling. Series with mixed signs are scored on plain differences; a series of
+  negative amounts (expenses as outflows) is scored on its magnitudes.
 * Line series (several rows on some date: expense lines): each line's amount against the
-  other lines of its series, on the log scale (amounts are skewed), same robust z-score.
+  same payee's lines in the series when there are 8 or more, else against all lines of
+  the series, on the log scale (amounts are skewed), same robust z-score.
 
 A value whose score exceeds `threshold` is an anomaly. Separately, two rows with the same
 non-zero amount, the same payee and the same series no more than `duplicate_days` apart
@@ -251,14 +253,13 @@ def _score_daily(part: pd.DataFrame, name: str, window: int) -> dict[str, Any]:
     if ratio_mode:
         level = _rolling_median(y / season, d_sorted, window)
         expected = level * season
-        with np.errstate(divide="ignore", invalid="ignore"):
-            resid = np.where(expected > 0, y / expected - 1.0, np.where(y > 0, np.inf, 0.0))
+        start = 0.1 * float(np.median(y[y > 0]))  # a started log: zero days stay finite
+        resid = np.log((y + start) / (np.maximum(expected, 0.0) + start))
     else:
         level = _rolling_median(y - season, d_sorted, window)
         expected = level + season
         resid = y - expected
-    z, scale = _robust_z(np.where(np.isfinite(resid), resid, np.nan))
-    z = np.where(np.isinf(resid), 1e6, z)
+    z, scale = _robust_z(resid)
     reasons = [_daily_reason(name, d, v, e, weekly, ratio_mode, sign)
                for d, v, e in zip(d_sorted, y, expected, strict=True)]
     back = np.empty(n, dtype=int)
@@ -296,6 +297,7 @@ def _weekday_pattern(y: np.ndarray, level: np.ndarray, weekday: np.ndarray,
 
 
 def _score_lines(part: pd.DataFrame, name: str) -> dict[str, Any]:
+    """Each line against the same payee's lines (8 or more), else against the series'."""
     amount = part["amount"].to_numpy(float)
     size = np.abs(amount)
     usable = size > 0
@@ -303,14 +305,22 @@ def _score_lines(part: pd.DataFrame, name: str) -> dict[str, Any]:
         return _unscored(len(amount), "too short")
     logs = np.where(usable, np.log(np.where(usable, size, 1.0)), np.nan)
     z, scale = _robust_z(logs)
-    typical = float(np.exp(np.median(logs[usable])))
+    typical = np.full(len(amount), float(np.exp(np.nanmedian(logs))))
+    own = np.zeros(len(amount), bool)
+    payees = part["payee"].to_numpy(object)
+    for payee in pd.unique(payees[usable]):
+        rows = np.flatnonzero((payees == payee) & usable)
+        if payee and len(rows) >= 8:
+            z[rows], _ = _robust_z(logs[rows])
+            typical[rows], own[rows] = float(np.exp(np.median(logs[rows]))), True
     subject = f"{name} line" if name else "line"
     reasons = []
-    for value, payee in zip(amount, part["payee"], strict=True):
+    for value, payee, usual, by_payee in zip(amount, payees, typical, own, strict=True):
         to = f" to {payee}" if payee else ""
-        reasons.append(f"this {subject}{to} is {_compare(abs(value), typical)} the typical "
-                       f"{subject} (amount {_fmt(value)}, typical about {_fmt(typical)})")
-    return {"score": z, "expected": np.full(len(amount), typical), "reason": reasons,
+        versus = f"the typical {subject} to {payee}" if by_payee else f"the typical {subject}"
+        reasons.append(f"this {subject}{to} is {_compare(abs(value), usual)} {versus} "
+                       f"(amount {_fmt(value)}, typical about {_fmt(usual)})")
+    return {"score": np.where(usable, z, 0.0), "expected": typical, "reason": reasons,
             "profile": {"kind": "lines", "weekly": False, "scale": scale}}
 
 
