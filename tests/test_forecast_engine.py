@@ -143,3 +143,17 @@ def test_forecast_values_drops_leading_zeros_before_the_first_sale():
     with_zeros = forecast_values(y, 3)
     without = forecast_values(y[50:], 3)
     assert with_zeros["forecast"].tolist() == pytest.approx(without["forecast"].tolist())
+
+
+def test_progress_reports_every_series_once():
+    rng = np.random.default_rng(0)
+    n = 300  # more than one chunk
+    sales = pd.DataFrame({
+        "unique_id": np.repeat([f"item{i}" for i in range(n)], 20),
+        "ds": np.tile(pd.date_range("2024-01-01", periods=20), n),
+        "y": rng.poisson(3, n * 20).astype(float),
+    })
+    seen = []
+    out = forecast(sales, 5, on_progress=seen.append)
+    assert sum(seen) == n and len(seen) > 1
+    assert out["unique_id"].nunique() == n

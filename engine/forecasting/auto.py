@@ -8,6 +8,8 @@ also size the prediction intervals (a conformal-style, out-of-sample estimate).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import stats
 
@@ -31,9 +33,11 @@ class AutoForecaster:
         52 for weekly); 1 means no seasonal candidates.
     n_windows : int, default=3
         Validation windows (each `horizon` long) cut from the end of the history.
+    chunk_size : int, default=256
+        Series fitted together in one vectorised pass.
     min_train : int, default=8
         Fewest observed periods a series needs before a validation origin to be scored there.
-    override_margin : float, default=0.3
+    override_margin : float, default=0.5
         A series leaves the panel-wide best model only for one whose validation error is at
         least this fraction lower on that series.
 
@@ -55,25 +59,46 @@ class AutoForecaster:
     """
 
     def __init__(self, horizon: int = 12, *, season_length: int = 1, n_windows: int = 3,
-                 min_train: int = 8, override_margin: float = 0.3):
+                 chunk_size: int = 256, min_train: int = 8, override_margin: float = 0.5):
         self.horizon = horizon
         self.season_length = season_length
         self.n_windows = n_windows
+        self.chunk_size = chunk_size
         self.min_train = min_train
         self.override_margin = override_margin
 
-    def fit(self, Y: np.ndarray) -> AutoForecaster:
-        """Choose and fit a model per series of `Y` (1-D, or 2-D right-aligned panel)."""
+    def fit(self, Y: np.ndarray, on_progress: Callable[[int], None] | None = None
+            ) -> AutoForecaster:
+        """Choose and fit a model per series of `Y` (1-D, or 2-D right-aligned panel).
+
+        Series are processed `chunk_size` at a time (bounded memory); the model choice
+        pools validation scores over the whole panel. `on_progress(n)` is called as each
+        chunk's work is done, with n summing to the number of series.
+        """
         Y = _as_panel(Y)
         h, m = _positive(self.horizon, "horizon"), _positive(self.season_length, "season_length")
-        errors = self._validation_errors(Y, h, m)
+        chunks = [slice(i, i + _positive(self.chunk_size, "chunk_size"))
+                  for i in range(0, Y.shape[0], self.chunk_size)]
+        errors: dict[str, list[np.ndarray]] = {name: [] for name in CANDIDATES}
+        for rows in chunks:
+            part = _trim_columns(Y[rows])
+            found = self._validation_errors(part, h, m)
+            for name in CANDIDATES:  # a candidate missing from a chunk scores NaN there
+                errors[name].append(found.get(name, np.full((part.shape[0], 0), np.nan)))
+            _report(on_progress, part.shape[0] - part.shape[0] // 4)
+        errors = {name: _stack_padded(parts, self.n_windows * h)
+                  for name, parts in errors.items() if any(p.size for p in parts)}
         self.models_, self.validation_mae_ = self._choose(Y, errors)
-        paths = candidate_forecasts(Y, h, m)
-        self.mean_ = np.vstack([paths[name][i] for i, name in enumerate(self.models_)])
-        self.residual_var_ = self._residual_variance(Y, errors, paths)
+        means = []
+        for rows in chunks:
+            paths = candidate_forecasts(_trim_columns(Y[rows]), h, m)
+            means.append(np.vstack([paths[name][i] for i, name in enumerate(self.models_[rows])]))
+            _report(on_progress, len(self.models_[rows]) // 4)
+        self.residual_var_ = self._residual_variance(Y, errors)
         self.nonnegative_ = np.nanmin(Y, axis=1) >= 0
         self.counts_ = self.nonnegative_ & np.all(np.isnan(Y) | (np.round(Y) == Y), axis=1)
-        self.mean_ = np.where(self.nonnegative_[:, None], np.maximum(self.mean_, 0), self.mean_)
+        mean = np.vstack(means)
+        self.mean_ = np.where(self.nonnegative_[:, None], np.maximum(mean, 0), mean)
         return self
 
     def predict(self, h: int | None = None, level: list[float] | None = None) -> dict:
@@ -135,7 +160,7 @@ class AutoForecaster:
                 errors[name].append(np.where(enough[:, None], actual - path, np.nan))
         return {name: np.hstack(errs) for name, errs in errors.items() if errs}
 
-    def _residual_variance(self, Y, errors, paths) -> np.ndarray:
+    def _residual_variance(self, Y, errors) -> np.ndarray:
         """Mean squared validation error of each series' chosen model (its interval width).
 
         Series without validation windows fall back to the variance of their own history.
@@ -163,6 +188,23 @@ def _interval(mean, var, counts, level):
     lo = np.where(counts, count_lo, mean - z)
     hi = np.where(counts, count_hi, mean + z)
     return np.minimum(lo, mean), np.maximum(hi, mean)
+
+
+def _trim_columns(Y: np.ndarray) -> np.ndarray:
+    """Drop leading columns where no series has started yet."""
+    started = ~np.isnan(Y).all(axis=0)
+    return Y[:, int(np.argmax(started)):]
+
+
+def _stack_padded(parts: list[np.ndarray], width: int) -> np.ndarray:
+    """Stack per-chunk error blocks, padding fewer validation windows with NaN."""
+    return np.vstack([np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=np.nan)
+                      for p in parts])
+
+
+def _report(on_progress: Callable[[int], None] | None, done: int) -> None:
+    if on_progress and done:
+        on_progress(done)
 
 
 def _as_panel(Y) -> np.ndarray:

@@ -11,7 +11,6 @@ from engine.errors import InputError
 from engine.forecasting import calendar
 from engine.forecasting.auto import DEFAULT_LEVELS, AutoForecaster, _fmt
 
-CHUNK = 512  # series per fitted panel: bounds memory and paces the progress callback
 
 
 def forecast(
@@ -40,7 +39,7 @@ def forecast(
     level : sequence of float, default=(80, 95)
         Prediction-interval coverages in percent.
     on_progress : callable, optional
-        Called with the number of series finished after each chunk.
+        Called as work is done with a number of series; the calls add up to all series.
 
     Returns
     -------
@@ -56,15 +55,9 @@ def forecast(
     table = table.groupby(["unique_id", "ds"], sort=True, observed=True)["y"].sum().reset_index()
     m = season_length if season_length else calendar.season_length_for(freq)
     ids, last, panel = _panel(table, freq)
-    parts = []
-    for start in range(0, len(ids), CHUNK):
-        rows = slice(start, start + CHUNK)
-        Y = _trim_columns(panel[rows])
-        fitted = AutoForecaster(horizon, season_length=_whole(m, "season_length")).fit(Y)
-        parts.append(fitted.predict(horizon, level=levels))
-        if on_progress:
-            on_progress(len(ids[rows]))
-    return _to_frame(ids, last, parts, horizon, freq, levels)
+    fitted = AutoForecaster(horizon, season_length=_whole(m, "season_length"))
+    out = fitted.fit(panel, on_progress=on_progress).predict(horizon, level=levels)
+    return _to_frame(ids, last, out, horizon, freq, levels)
 
 
 def forecast_values(values: Sequence[float], horizon: int, *, season_length: int = 0,
@@ -141,12 +134,7 @@ def _panel(table: pd.DataFrame, freq: str) -> tuple[np.ndarray, np.ndarray, np.n
     return np.asarray(ids, dtype=str), grid[last], panel
 
 
-def _trim_columns(Y: np.ndarray) -> np.ndarray:
-    seen = ~np.isnan(Y).all(axis=0)
-    return Y[:, int(np.argmax(seen)):]
-
-
-def _to_frame(ids, last, parts, horizon, freq, levels) -> pd.DataFrame:
+def _to_frame(ids, last, out, horizon, freq, levels) -> pd.DataFrame:
     n = len(ids)
     ds = np.empty(n * horizon, dtype="datetime64[ns]")
     for end in pd.unique(last):
@@ -154,11 +142,11 @@ def _to_frame(ids, last, parts, horizon, freq, levels) -> pd.DataFrame:
         dates = calendar.future_periods(end, horizon, freq).to_numpy()
         ds[rows] = np.tile(dates, int(rows.sum()) // horizon)
     frame = pd.DataFrame({"unique_id": np.repeat(ids, horizon), "ds": ds})
-    frame["forecast"] = np.concatenate([p["mean"] for p in parts]).ravel()
+    frame["forecast"] = out["mean"].ravel()
     for lv in levels:
-        frame[f"lo_{_fmt(lv)}"] = np.concatenate([p[f"lo-{_fmt(lv)}"] for p in parts]).ravel()
-        frame[f"hi_{_fmt(lv)}"] = np.concatenate([p[f"hi-{_fmt(lv)}"] for p in parts]).ravel()
-    frame["model"] = np.repeat(np.concatenate([p["model"] for p in parts]), horizon)
+        frame[f"lo_{_fmt(lv)}"] = out[f"lo-{_fmt(lv)}"].ravel()
+        frame[f"hi_{_fmt(lv)}"] = out[f"hi-{_fmt(lv)}"].ravel()
+    frame["model"] = np.repeat(out["model"], horizon)
     return frame
 
 

@@ -45,10 +45,15 @@ def ses(Y: np.ndarray, alphas: np.ndarray = SES_ALPHAS) -> tuple[np.ndarray, np.
     S, T = Y.shape
     level = np.full((S, alphas.size), np.nan)
     sse = np.zeros((S, alphas.size))
+    dense = _all_observed_from(Y)
     for t in range(T):
         y = Y[:, t, None]
         err = y - level
-        sse += np.nan_to_num(err * err)
+        if t > dense + 1:  # fast path: every series has started and no value is missing
+            sse += err * err
+            level += alphas * err
+            continue
+        sse += np.where(np.isnan(err), 0.0, err * err)
         updated = level + alphas * err
         level = np.where(np.isnan(level), y, np.where(np.isnan(y), level, updated))
     best = np.argmin(sse, axis=1)
@@ -67,11 +72,17 @@ def damped_holt(Y: np.ndarray, h: int) -> np.ndarray:
     level = np.full((S, a.size), np.nan)
     trend = np.zeros((S, a.size))
     sse = np.zeros((S, a.size))
+    dense = _all_observed_from(Y)
     for t in range(T):
         y = Y[:, t, None]
         pred = level + HOLT_PHI * trend
         err = y - pred
-        sse += np.nan_to_num(err * err)
+        if t > dense + 1:
+            sse += err * err
+            level = pred + a * err
+            trend = HOLT_PHI * trend + a * b * err
+            continue
+        sse += np.where(np.isnan(err), 0.0, err * err)
         new_level = pred + a * err
         new_trend = HOLT_PHI * trend + a * b * err
         fresh, missing = np.isnan(level), np.isnan(y)
@@ -183,6 +194,12 @@ def _croston_states(Y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray
         since = np.where(hit, 1.0, np.where(np.isnan(y), since, since + 1.0))
         started |= hit
     return size, interval
+
+
+def _all_observed_from(Y: np.ndarray) -> int:
+    """The last column with a missing value in any series (-1 if none): after it, no NaN."""
+    missing = np.flatnonzero(np.isnan(Y).any(axis=0))
+    return int(missing[-1]) if missing.size else -1
 
 
 @contextlib.contextmanager
