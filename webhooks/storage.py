@@ -147,6 +147,7 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA secure_delete=ON")  # redacted personal data is overwritten
         cur.close()
 
     @event.listens_for(engine, "begin")
