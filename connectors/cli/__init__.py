@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from connectors.cli import anomalies, forecast, segments, serve, shop, upsell
+from connectors.cli import anomalies, forecast, fraud, segments, serve, shop, upsell
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,5 +22,6 @@ main.add_command(forecast.forecast)
 main.add_command(segments.segments)
 main.add_command(anomalies.anomalies)
 main.add_command(upsell.upsell)
+main.add_command(fraud.fraud)
 main.add_command(serve.serve)
 main.add_command(shop.shop)

@@ -28,6 +28,7 @@ ORDER_COLUMNS = (
 
 _EXPRESS = re.compile(r"express|overnight|next[\s-]?day|priority|expedited|same[\s-]?day|"
                       r"1[\s-]?day|rush", re.IGNORECASE)
+_NO_TIME_STEP = 2 * 86400.0  # a table without created_at: rows two days apart, no velocity
 _FRAUD_TAG = re.compile(r"chargeback|fraud", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -84,7 +85,8 @@ def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
         ``customer_created_at``, ``orders_count``, ``billing_address``, ``shipping_address``,
         ``billing_name``, ``shipping_name``, ``ip``, ``device``, ``card``, ``avs``, ``cvv``,
         ``shipping_method``, ``quantity``, ``max_price``, ``cancel_reason``. Names are matched
-        without regard to case, spaces or underscores.
+        without regard to case, spaces or underscores. Without ``created_at`` rows are taken
+        as two days apart, in table order: customer history counts, velocity does not.
 
     Returns
     -------
@@ -108,44 +110,53 @@ def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
 
     records = []
     for i in range(len(table)):
-        order_id = cell(i, "order_id")
-        if order_id is None:
-            raise InputError("order id is empty", row=i, column="order_id")
-        created = cell(i, "created_at")
-        record = dict.fromkeys(ORDER_COLUMNS, "")
-        record.update(
-            order_id=_text_id(order_id),
-            created_at=_seconds(created, i, "created_at") if created is not None else float(i),
-            email=str(cell(i, "email") or "").strip().lower(),
-            customer_id=_text_id(cell(i, "customer_id")),
-            customer_created_at=_optional_seconds(cell(i, "customer_created_at"), i,
-                                                  "customer_created_at"),
-            customer_orders_count=_number(cell(i, "orders_count"), i, "orders_count",
-                                          default=math.nan),
-            total=_number(cell(i, "total"), i, "total", required=True),
-            billing_country=_country(cell(i, "billing_country")),
-            shipping_country=_country(cell(i, "shipping_country")),
-            billing_address=_key(cell(i, "billing_address")),
-            shipping_address=_key(cell(i, "shipping_address")),
-            billing_name=_key(cell(i, "billing_name")),
-            shipping_name=_key(cell(i, "shipping_name")),
-            ip=str(cell(i, "ip") or "").strip(),
-            device=str(cell(i, "device") or "").strip(),
-            card=str(cell(i, "card") or "").strip(),
-            avs=str(cell(i, "avs") or "").strip().upper()[:1],
-            cvv=str(cell(i, "cvv") or "").strip().upper()[:1],
-            failed_payments=0.0,
-            express=bool(_EXPRESS.search(str(cell(i, "shipping_method") or ""))),
-            top_price=_number(cell(i, "max_price"), i, "max_price", default=math.nan),
-            top_qty=_number(cell(i, "quantity"), i, "quantity", default=1.0),
-            n_items=_number(cell(i, "quantity"), i, "quantity", default=1.0),
-            gift_card=False,
-            label=1.0 if str(cell(i, "cancel_reason") or "").lower() == "fraud" else 0.0,
-        )
-        if math.isnan(record["top_price"]):
-            record["top_price"] = record["total"] / max(record["n_items"], 1.0)
-        records.append(record)
+        try:
+            records.append(_table_record(i, cell))
+        except InputError as err:  # say where, in the words of a spreadsheet
+            raise InputError(f"row {i + 2} of the table, column {err.column!r}: {err.message}",
+                             row=i, column=err.column) from None
     return _frame(records)
+
+
+def _table_record(i: int, cell: Any) -> dict:
+    order_id = cell(i, "order_id")
+    if order_id is None:
+        raise InputError("order id is empty", row=i, column="order_id")
+    created = cell(i, "created_at")
+    record = dict.fromkeys(ORDER_COLUMNS, "")
+    record.update(
+        order_id=_text_id(order_id),
+        created_at=(_seconds(created, i, "created_at") if created is not None
+                    else i * _NO_TIME_STEP),
+        email=str(cell(i, "email") or "").strip().lower(),
+        customer_id=_text_id(cell(i, "customer_id")),
+        customer_created_at=_optional_seconds(cell(i, "customer_created_at"), i,
+                                              "customer_created_at"),
+        customer_orders_count=_number(cell(i, "orders_count"), i, "orders_count",
+                                      default=math.nan),
+        total=_number(cell(i, "total"), i, "total", required=True),
+        billing_country=_country(cell(i, "billing_country")),
+        shipping_country=_country(cell(i, "shipping_country")),
+        billing_address=_key(cell(i, "billing_address")),
+        shipping_address=_key(cell(i, "shipping_address")),
+        billing_name=_key(cell(i, "billing_name")),
+        shipping_name=_key(cell(i, "shipping_name")),
+        ip=str(cell(i, "ip") or "").strip(),
+        device=str(cell(i, "device") or "").strip(),
+        card=str(cell(i, "card") or "").strip(),
+        avs=str(cell(i, "avs") or "").strip().upper()[:1],
+        cvv=str(cell(i, "cvv") or "").strip().upper()[:1],
+        failed_payments=0.0,
+        express=bool(_EXPRESS.search(str(cell(i, "shipping_method") or ""))),
+        top_price=_number(cell(i, "max_price"), i, "max_price", default=math.nan),
+        top_qty=_number(cell(i, "quantity"), i, "quantity", default=1.0),
+        n_items=_number(cell(i, "quantity"), i, "quantity", default=1.0),
+        gift_card=False,
+        label=1.0 if str(cell(i, "cancel_reason") or "").lower() == "fraud" else 0.0,
+    )
+    if math.isnan(record["top_price"]):
+        record["top_price"] = record["total"] / max(record["n_items"], 1.0)
+    return record
 
 
 def _frame(records: list[dict]) -> pd.DataFrame:

@@ -1,0 +1,75 @@
+"""Read Shopify orders from JSON Lines files (one ``orders/create`` webhook body per line).
+
+Errors name the file, the line (counted from 1, as an editor shows it) and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import IO
+
+import pandas as pd
+
+from connectors.files import FileError, file_name
+from engine.errors import InputError
+from engine.fraud import normalize_orders
+
+
+class JsonLinesError(FileError):
+    """Bad input in a JSON Lines file: ``file, line N, field 'x': message``."""
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"line {self.row}")
+        if self.column is not None:
+            where.append(f"field {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:
+    """Read and check a JSON Lines file of Shopify orders; blank lines are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The normalized order frame of `engine.fraud.normalize_orders`, in file order.
+
+    Raises
+    ------
+    JsonLinesError
+        Naming the file, line and field of the first unreadable order.
+    """
+    name = file_name(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as handle:
+                records, lines = _records(handle, name)
+        except FileNotFoundError as err:
+            raise JsonLinesError(name, "file not found") from err
+    else:
+        records, lines = _records(source, name)
+    try:
+        return normalize_orders(records)
+    except InputError as err:
+        line = lines[err.row] if err.row is not None else None
+        raise JsonLinesError(name, err.message, row=line, column=err.column) from err
+
+
+def _records(handle: IO, name: str) -> tuple[list, list[int]]:
+    records, lines = [], []
+    for number, raw in enumerate(handle, start=1):
+        try:
+            text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as err:
+            raise JsonLinesError(name, "is not UTF-8 text", row=number) from err
+        if not text.strip():
+            continue
+        try:
+            records.append(json.loads(text))
+        except json.JSONDecodeError as err:
+            raise JsonLinesError(name, f"is not valid JSON ({err.msg} at character {err.pos + 1})",
+                                 row=number) from err
+        lines.append(number)
+    return records, lines
