@@ -92,7 +92,7 @@ def long_table(ids, train, start, freq) -> pd.DataFrame:
 def mase(train_long: pd.DataFrame, actual: np.ndarray, predicted: np.ndarray) -> float:
     scale = train_long.groupby("unique_id", sort=False)["y"].apply(
         lambda y: np.abs(np.diff(y.to_numpy())).mean()).to_numpy()
-    return float(np.nanmean(np.abs(actual - predicted).mean(axis=1) / scale))  # NaN: no forecast
+    return float(np.mean(np.abs(actual - predicted).mean(axis=1) / scale))
 
 
 def coverage(actual, lo, hi) -> float:
@@ -106,6 +106,7 @@ def run_dataset(name, loader, data: Path) -> list[dict]:
     h = actual.shape[1]
     sales = long_table(ids, train, start, freq)
     order = pd.Index(ids)
+    last_value = sales.groupby("unique_id", sort=False)["y"].last().loc[order].to_numpy()
     rows = []
 
     began = time.perf_counter()
@@ -128,14 +129,16 @@ def run_dataset(name, loader, data: Path) -> list[dict]:
         out = out.set_index("unique_id").loc[order]
         alias = str(model)
         pred = np.maximum(out[alias].to_numpy().reshape(-1, h), 0)
+        missing = np.isnan(pred)  # e.g. SeasonalNaive on less than a season: use the last value
+        pred[missing] = np.broadcast_to(last_value[:, None], pred.shape)[missing]
         row = {"model": alias, "MASE": mase(sales, actual, pred), "coverage 95%": np.nan,
                "series/s": len(ids) / seconds}
         if with_level:
             row["coverage 95%"] = coverage(actual, out[f"{alias}-lo-95"].to_numpy().reshape(-1, h),
                                            out[f"{alias}-hi-95"].to_numpy().reshape(-1, h))
         rows.append(row)
-    print(f"\n### {name}: {len(ids)} series, horizon {h}, season {m}\n")
-    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"))
+    print(f"\n### {name}: {len(ids)} series, horizon {h}, season {m}\n", flush=True)
+    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"), flush=True)
     return rows
 
 

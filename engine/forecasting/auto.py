@@ -92,7 +92,8 @@ class AutoForecaster:
         means = []
         for rows in chunks:
             paths = candidate_forecasts(_trim_columns(Y[rows]), h, m)
-            means.append(np.vstack([paths[name][i] for i, name in enumerate(self.models_[rows])]))
+            means.append(np.vstack([_path(paths, name, i)
+                                    for i, name in enumerate(self.models_[rows])]))
             _report(on_progress, len(self.models_[rows]) // 4)
         self.residual_var_ = self._residual_variance(Y, errors)
         self.nonnegative_ = np.nanmin(Y, axis=1) >= 0
@@ -125,25 +126,26 @@ class AutoForecaster:
 
         Scores are validation MAE scaled by each series' in-sample naive error, so that
         they pool across series. One short window is a noisy judge of one series; the
-        panel-wide winner is the robust default, overridden only by a margin.
+        panel-wide winner is the robust default, overridden only by a margin; series
+        too short to validate take the default too.
         """
         S = Y.shape[0]
         if not errors:
             return np.full(S, FALLBACK), np.full(S, np.nan)
+        with _quiet():
+            scale = np.nanmean(np.abs(np.diff(Y, axis=1)), axis=1)
+        scale = np.where(scale > 0, scale, 1.0)[:, None]
+        pooled = _pooled(errors, scale)
         names = np.array(list(errors))
         with _quiet():
             mae = np.column_stack([np.nanmean(np.abs(errors[n]), axis=1) for n in names])
-            scale = np.nanmean(np.abs(np.diff(Y, axis=1)), axis=1)
-            pooled = np.nanmean(mae / np.where(scale > 0, scale, 1.0)[:, None], axis=0)
         mae = np.where(np.isnan(mae), np.inf, mae)
-        default = int(np.nanargmin(pooled)) if np.isfinite(pooled).any() else 0
+        default = int(np.argmin([pooled[n] for n in names]))
         own = np.argmin(mae, axis=1)
         rows = np.arange(S)
         override = mae[rows, own] < (1 - self.override_margin) * mae[:, default]
         pick = np.where(override, own, default)
-        scored = np.isfinite(mae[rows, pick])
-        return (np.where(scored, names[pick], FALLBACK),
-                np.where(scored, mae[rows, pick], np.nan))
+        return names[pick], np.where(np.isfinite(mae[rows, pick]), mae[rows, pick], np.nan)
 
     def _validation_errors(self, Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
         """(actual - forecast) of every candidate on every validation window, (n_series, w*h)."""
@@ -188,6 +190,24 @@ def _interval(mean, var, counts, level):
     lo = np.where(counts, count_lo, mean - z)
     hi = np.where(counts, count_hi, mean + z)
     return np.minimum(lo, mean), np.maximum(hi, mean)
+
+
+def _pooled(errors: dict[str, np.ndarray], scale: np.ndarray) -> dict[str, float]:
+    """Mean scaled validation MAE per candidate, over the series every candidate scored."""
+    names = list(errors)
+    with _quiet():
+        scaled = np.column_stack([np.nanmean(np.abs(errors[n]), axis=1) for n in names]) / scale
+    complete = np.isfinite(scaled).all(axis=1)
+    with _quiet():
+        score = np.nanmean(scaled[complete] if complete.any() else scaled, axis=0)
+    return dict(zip(names, np.where(np.isnan(score), np.inf, score), strict=True))
+
+
+def _path(paths: dict[str, np.ndarray], name: str, row: int) -> np.ndarray:
+    """Forecast path of one series; a candidate that cannot forecast it gives way to the
+    combination of the flat models."""
+    path = paths[name][row]
+    return path if np.isfinite(path).all() else paths[FALLBACK][row]
 
 
 def _trim_columns(Y: np.ndarray) -> np.ndarray:

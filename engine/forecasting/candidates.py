@@ -31,7 +31,8 @@ def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
         season = kernels.future_season(index, h)
         paths["SeasonalSES"] = kernels.ses(kernels.deseasonalise(Y, index))[0][:, None] * season
         paths["SeasonalCombination"] = flat["Combination"][:, None] * season
-        paths["SeasonalNaive"] = kernels.seasonal_naive(Y, h, m)
+        last_season = kernels.seasonal_naive(Y, h, m)  # NaN where a series is under a season
+        paths["SeasonalNaive"] = np.where(np.isnan(last_season), paths["Naive"], last_season)
     return {name: paths[name] for name in CANDIDATES if name in paths}
 
 
