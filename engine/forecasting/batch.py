@@ -12,7 +12,6 @@ from engine.forecasting import calendar
 from engine.forecasting.auto import DEFAULT_LEVELS, AutoForecaster, _fmt
 
 
-
 def forecast(
     sales: pd.DataFrame,
     horizon: int,
