@@ -10,11 +10,11 @@ from connectors.cli import anomalies, forecast, fraud, segments, serve, shop, up
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="shelfwise")
 def main() -> None:
-    """Shelfwise: demand forecasts, reorder points, upsell pairs and fraud scores from CSV files.
+    """Shelfwise: demand forecasts, reorder points, upsell pairs and fraud scores.
 
-    Every command reads UTF-8 CSV with a header row and writes CSV to -o/--output
-    (standard output when absent). Bad input exits with status 2 and one line naming
-    the file, row and column at fault.
+    The model commands read UTF-8 CSV with a header row (fraud: Shopify orders as JSON
+    Lines) and write CSV to -o/--output (standard output when absent). Bad input exits
+    with status 2 and one line naming the file, row and column at fault.
     """
 
 

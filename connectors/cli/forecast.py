@@ -14,7 +14,7 @@ SALES_COLUMNS = {"unique_id": Column("text"), "ds": Column("date"), "y": Column(
 @click.command()
 @click.argument("input", type=click.Path(dir_okay=False, allow_dash=True))
 @output_option
-@click.option("--horizon", "-h", type=click.IntRange(min=1), required=True,
+@click.option("--horizon", type=click.IntRange(min=1), required=True,
               help="Periods to forecast for each series (e.g. 28 days, 12 months).")
 @click.option("--freq", help="Period of the data as a pandas alias (D, W-SUN, MS, ...). "
                              "Inferred from the dates when absent.")
