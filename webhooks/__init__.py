@@ -41,4 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(shopify_hooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+
+    from webhooks import dashboard  # issue 7: the merchant dashboard
+
+    app.register_blueprint(dashboard.bp)
     return app

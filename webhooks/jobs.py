@@ -384,3 +384,5 @@ HANDLERS = {
     "customers/redact": customers_redact,
     "shop/redact": shop_redact,
 }
+
+from webhooks import catalog_jobs  # noqa: E402,F401  (issue 7: catalogue tasks and topics)

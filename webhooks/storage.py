@@ -227,3 +227,77 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+# --- catalogue, sync runs and computed advice (issue 7) ------------------------------------
+
+class CatalogProduct(Base):
+    """A product of a synced store (bulk sync, then `products/*` webhooks)."""
+
+    __tablename__ = "catalog_products"
+    __table_args__ = (UniqueConstraint("shop_id", "product_gid"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    product_gid: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    handle: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CatalogVariant(Base):
+    """A variant of a synced product, with its inventory item and stock."""
+
+    __tablename__ = "catalog_variants"
+    __table_args__ = (UniqueConstraint("shop_id", "variant_gid"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    variant_gid: Mapped[str] = mapped_column(String(64))
+    product_gid: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    sku: Mapped[str | None] = mapped_column(String(255))
+    price: Mapped[float | None] = mapped_column(Float)
+    inventory_item_gid: Mapped[str | None] = mapped_column(String(64), index=True)
+    inventory_quantity: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InventoryLevel(Base):
+    """Units available of one inventory item at one location."""
+
+    __tablename__ = "inventory_levels"
+    __table_args__ = (UniqueConstraint("shop_id", "inventory_item_gid", "location_gid"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    inventory_item_gid: Mapped[str] = mapped_column(String(64))
+    location_gid: Mapped[str] = mapped_column(String(64))
+    available: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CatalogSync(Base):
+    """One full sync of a store: bulk operations run one after another (stage by stage)."""
+
+    __tablename__ = "catalog_syncs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # products | inventory | orders | done
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running | done | failed
+    operation_gid: Mapped[str | None] = mapped_column(String(128), index=True)
+    orders_since: Mapped[datetime | None] = mapped_column(DateTime)  # None: every order
+    counts: Mapped[str | None] = mapped_column(Text)  # JSON {"products": n, ...}
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ShopInsight(Base):
+    """The latest computed advice of one kind for a shop (JSON), what the dashboard shows."""
+
+    __tablename__ = "shop_insights"
+    __table_args__ = (UniqueConstraint("shop_id", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from connectors.cli import anomalies, forecast, fraud, segments, serve, shop, upsell
+from connectors.cli import (
+    anomalies,
+    demo,
+    forecast,
+    fraud,
+    segments,
+    serve,
+    shop,
+    shop_catalog,
+    upsell,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,3 +35,5 @@ main.add_command(upsell.upsell)
 main.add_command(fraud.fraud)
 main.add_command(serve.serve)
 main.add_command(shop.shop)
+main.add_command(demo.demo)
+shop_catalog.attach(shop.shop)  # shop sync, shop recommend (issue 7)

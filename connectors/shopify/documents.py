@@ -67,6 +67,119 @@ mutation TagsAdd($id: ID!, $tags: [String!]!) {
 }
 """
 
+# --- catalogue sync and write-back (issue 7) ---------------------------------------------
+
+APP_ACCESS_SCOPES = """
+query AppAccessScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+BULK_OPERATION_RUN_QUERY = """
+mutation BulkOperationRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION = """
+query BulkOperation($id: ID!) {
+  bulkOperation(id: $id) {
+    id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
+  }
+}
+"""
+
+# The queries run as bulk operations (JSON Lines; nested rows carry `__parentId`).
+BULK_PRODUCTS = """
+{
+  products {
+    edges {
+      node {
+        id title handle status updatedAt
+        variants {
+          edges {
+            node {
+              id title sku price inventoryQuantity
+              inventoryItem { id }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+BULK_INVENTORY = """
+{
+  inventoryItems {
+    edges {
+      node {
+        id
+        inventoryLevels {
+          edges {
+            node {
+              id
+              location { id }
+              quantities(names: ["available"]) { name quantity }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+BULK_ORDERS = """
+{
+  orders(query: "__FILTER__") {
+    edges {
+      node {
+        id name createdAt cancelledAt cancelReason email clientIp test tags
+        currencyCode
+        totalPriceSet { shopMoney { amount currencyCode } }
+        customer { id numberOfOrders createdAt }
+        billingAddress { countryCodeV2 }
+        shippingAddress { countryCodeV2 }
+        lineItems {
+          edges {
+            node {
+              id quantity currentQuantity title
+              originalUnitPriceSet { shopMoney { amount } }
+              product { id }
+              variant { id }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+"""`__FILTER__` becomes the search filter (e.g. ``created_at:>=2026-09-23``; empty for all)."""
+
+METAFIELDS_SET = """
+mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields { id key namespace }
+    userErrors { field message code elementIndex }
+  }
+}
+"""
+
+METAFIELD_DEFINITION_CREATE = """
+mutation MetafieldDefinitionCreate($definition: MetafieldDefinitionInput!) {
+  metafieldDefinitionCreate(definition: $definition) {
+    createdDefinition { id key namespace }
+    userErrors { field message code }
+  }
+}
+"""
+
 ALL = {name: value for name, value in globals().items()
        if name.isupper() and isinstance(value, str)}
 """Every document by name (what the schema test iterates over)."""

@@ -1,0 +1,437 @@
+"""The catalogue path: full sync by bulk operations, then incremental webhooks.
+
+A full sync runs three bulk queries one after another (Shopify runs one bulk query per
+shop at a time): products with variants, inventory levels, orders with line items. Each
+stage ends by the `bulk_operations/finish` webhook or by polling `bulkOperation(id:)`,
+whichever comes first: the stage is claimed in the database, so it is ingested once.
+Orders are kept in the `orders` table in the `orders/create` webhook shape, which the
+fraud history shares; products, variants and inventory levels in the catalogue tables.
+
+Without the `read_all_orders` scope Shopify exposes only the last 60 days of orders: the
+sync asks for those alone and records the window (`CatalogSync.orders_since`), which the
+dashboard states.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from connectors.shopify import catalog as bulk
+from connectors.shopify import documents
+from connectors.shopify.catalog import BulkOperation, gid, legacy_id
+from connectors.shopify.client import shop_domain
+from webhooks import shops
+from webhooks.storage import (
+    CatalogProduct,
+    CatalogSync,
+    CatalogVariant,
+    InventoryLevel,
+    Order,
+    Shop,
+    db,
+    utcnow,
+)
+
+log = logging.getLogger("shelfwise.catalog")
+
+STAGES = ("products", "inventory", "orders")
+ORDER_WINDOW_DAYS = 60
+QUERIES = {"products": lambda since: documents.BULK_PRODUCTS,
+           "inventory": lambda since: documents.BULK_INVENTORY,
+           "orders": bulk.orders_query}
+
+
+class SyncError(RuntimeError):
+    """A sync stage failed (the bulk operation failed, or its file could not be read)."""
+
+
+# --- the sync state machine ------------------------------------------------------------------
+
+def start_sync(shop: str) -> int:
+    """Start a full sync of `shop`: record it and submit the first bulk query; its id."""
+    api, token = shops.client(), shops.access_token(shop)
+    scopes = bulk.access_scopes(api, shop, token)
+    since = None
+    if "read_all_orders" not in scopes:
+        since = (utcnow() - timedelta(days=ORDER_WINDOW_DAYS)).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+    with db().session() as session:
+        row = shops.get_shop(session, shop)
+        if row is None:
+            raise SyncError(f"{shop_domain(shop)} is not registered")
+        sync = CatalogSync(shop_id=row.id, stage=STAGES[0], status="submitting",
+                           orders_since=since, counts="{}")
+        session.add(sync)
+        session.flush()
+        sync_id = sync.id
+    _submit(sync_id, shop, STAGES[0], since)
+    return sync_id
+
+
+def _submit(sync_id: int, shop: str, stage: str, since: datetime | None) -> None:
+    api, token = shops.client(), shops.access_token(shop)
+    try:
+        op = bulk.run_bulk_query(api, shop, token, QUERIES[stage](since))
+    except Exception as err:
+        _fail(sync_id, f"{stage}: could not start the bulk query: {err}")
+        raise
+    with db().session() as session:
+        session.execute(update(CatalogSync).where(CatalogSync.id == sync_id).values(
+            stage=stage, status="running", operation_gid=op.id))
+    log.info("sync %s of %s: %s bulk query %s started", sync_id, shop, stage, op.id)
+
+
+def _fail(sync_id: int, error: str) -> None:
+    with db().session() as session:
+        session.execute(update(CatalogSync).where(CatalogSync.id == sync_id).values(
+            status="failed", error=error[:2000], finished_at=utcnow()))
+    log.warning("sync %s failed: %s", sync_id, error)
+
+
+def operation_finished(sync_id: int, op: BulkOperation) -> str:
+    """Ingest a finished stage (once) and start the next; the sync's status afterwards."""
+    with db().session() as session:
+        claimed = session.execute(update(CatalogSync).where(
+            CatalogSync.id == sync_id, CatalogSync.status == "running",
+            CatalogSync.operation_gid == op.id).values(status="ingesting")).rowcount
+        sync = session.get(CatalogSync, sync_id)
+        shop = session.get(Shop, sync.shop_id).domain
+        stage, since, counts = sync.stage, sync.orders_since, json.loads(sync.counts or "{}")
+    if not claimed:
+        return sync.status
+    if op.status != "COMPLETED":
+        _fail(sync_id, f"{stage}: the bulk operation ended {op.status} ({op.error_code})")
+        return "failed"
+    try:
+        started = time.monotonic()
+        counts.update(INGEST[stage](shop, bulk.read_jsonl(op.url), since))
+        log.info("sync %s of %s: %s ingested in %.1fs", sync_id, shop, stage,
+                 time.monotonic() - started)
+    except Exception as err:
+        _fail(sync_id, f"{stage}: {type(err).__name__}: {err}")
+        raise
+    following = STAGES.index(stage) + 1
+    with db().session() as session:
+        values: dict[str, Any] = {"counts": json.dumps(counts)}
+        if following == len(STAGES):
+            values.update(stage="done", status="done", operation_gid=None, finished_at=utcnow())
+        else:
+            values.update(status="submitting")
+        session.execute(update(CatalogSync).where(CatalogSync.id == sync_id).values(**values))
+    if following == len(STAGES):
+        return "done"
+    _submit(sync_id, shop, STAGES[following], since)
+    return "running"
+
+
+def poll(sync_id: int) -> str:
+    """Check the running stage's bulk operation; ingest it when it has finished."""
+    with db().session() as session:
+        sync = session.get(CatalogSync, sync_id)
+        if sync is None or sync.status != "running" or not sync.operation_gid:
+            return sync.status if sync is not None else "missing"
+        shop, op_gid = session.get(Shop, sync.shop_id).domain, sync.operation_gid
+    op = bulk.bulk_operation(shops.client(), shop, shops.access_token(shop), op_gid)
+    return operation_finished(sync_id, op) if op.done else "running"
+
+
+def sync_now(shop: str, *, interval: float = 1.0, timeout: float = 6 * 3600.0,
+             on_stage=None) -> dict:
+    """A full sync, polling until it ends (the command line); the sync's summary."""
+    sync_id = start_sync(shop)
+    deadline = time.monotonic() + timeout
+    wait, stage = min(interval, 0.2), None
+    while True:
+        status = poll(sync_id)
+        summary = sync_summary(sync_id)
+        if on_stage and summary["stage"] != stage:
+            stage = summary["stage"]
+            on_stage(summary)
+        if status in ("done", "failed"):
+            if status == "failed":
+                raise SyncError(summary["error"] or "the sync failed")
+            return summary
+        if time.monotonic() > deadline:
+            raise SyncError(f"the sync of {shop} did not finish in {timeout:.0f}s")
+        time.sleep(wait)
+        wait = min(wait * 1.5, interval)
+
+
+def sync_summary(sync_id: int) -> dict:
+    with db().session() as session:
+        sync = session.get(CatalogSync, sync_id)
+        return {"id": sync.id, "shop": session.get(Shop, sync.shop_id).domain,
+                "stage": sync.stage, "status": sync.status,
+                "counts": json.loads(sync.counts or "{}"), "error": sync.error,
+                "orders_since": sync.orders_since, "started_at": sync.started_at,
+                "finished_at": sync.finished_at}
+
+
+def last_sync(session, shop_id: int, *, done: bool = True) -> CatalogSync | None:
+    query = select(CatalogSync).where(CatalogSync.shop_id == shop_id)
+    if done:
+        query = query.where(CatalogSync.status == "done")
+    return session.scalar(query.order_by(CatalogSync.id.desc()).limit(1))
+
+
+def running_syncs() -> list[int]:
+    """Ids of syncs waiting on a bulk operation (for the polling fallback)."""
+    with db().session() as session:
+        return list(session.scalars(select(CatalogSync.id).where(
+            CatalogSync.status == "running")).all())
+
+
+# --- ingestion ---------------------------------------------------------------------------------
+
+def _shop_id(session, shop: str) -> int:
+    return shops.get_or_create_shop(session, shop).id
+
+
+def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
+    """Products and variants from the bulk file: the catalogue is replaced by the export."""
+    products: dict[str, dict] = {}
+    variants: dict[str, dict] = {}
+    for row in rows:
+        kind = bulk.kind_of(row.get("id"))
+        if kind == "Product":
+            products[row["id"]] = row
+        elif kind == "ProductVariant":
+            variants[row["id"]] = row
+    now = utcnow()
+    with db().session() as session:
+        shop_id = _shop_id(session, shop)
+        old_p = {p.product_gid: p for p in session.scalars(select(CatalogProduct).where(
+            CatalogProduct.shop_id == shop_id))}
+        old_v = {v.variant_gid: v for v in session.scalars(select(CatalogVariant).where(
+            CatalogVariant.shop_id == shop_id))}
+        for pid, node in products.items():
+            values = {"title": (node.get("title") or "")[:255], "handle": node.get("handle"),
+                      "status": node.get("status"), "updated_at": now}
+            _upsert(session, old_p.get(pid), CatalogProduct, shop_id=shop_id, product_gid=pid,
+                    **values)
+        for vid, node in variants.items():
+            values = {"product_gid": node.get("__parentId") or "", "updated_at": now,
+                      "title": (node.get("title") or "")[:255], "sku": node.get("sku"),
+                      "price": _float(node.get("price")),
+                      "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
+                      "inventory_quantity": node.get("inventoryQuantity")}
+            _upsert(session, old_v.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,
+                    **values)
+        for pid in set(old_p) - set(products):
+            session.delete(old_p[pid])
+        for vid in set(old_v) - set(variants):
+            session.delete(old_v[vid])
+    return {"products": len(products), "variants": len(variants)}
+
+
+def ingest_inventory(shop: str, rows, since=None) -> dict[str, int]:
+    """Inventory levels (units available per item and location), replaced by the export."""
+    levels = []
+    for row in rows:
+        if bulk.kind_of(row.get("id")) != "InventoryLevel":
+            continue
+        available = sum(int(q.get("quantity") or 0) for q in row.get("quantities") or []
+                        if q.get("name") == "available")
+        levels.append({"inventory_item_gid": row.get("__parentId"),
+                       "location_gid": (row.get("location") or {}).get("id") or "",
+                       "available": available})
+    now = utcnow()
+    with db().session() as session:
+        shop_id = _shop_id(session, shop)
+        session.execute(delete(InventoryLevel).where(InventoryLevel.shop_id == shop_id))
+        session.add_all([InventoryLevel(shop_id=shop_id, updated_at=now, **lv) for lv in levels
+                         if lv["inventory_item_gid"]])
+    return {"inventory_levels": len(levels)}
+
+
+def ingest_orders(shop: str, rows, since=None) -> dict[str, int]:
+    """Orders with their line items, stored in the `orders/create` webhook shape."""
+    orders: dict[str, dict] = {}
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        kind = bulk.kind_of(row.get("id"))
+        if kind == "Order":
+            orders[row["id"]] = row
+        elif kind == "LineItem" and row.get("__parentId"):
+            lines[row["__parentId"]].append(row)
+    now = utcnow()
+    with db().session() as session:
+        shop_id = _shop_id(session, shop)
+        existing = {o.order_id: o for o in session.scalars(select(Order).where(
+            Order.shop_id == shop_id))}
+        for order_gid, node in orders.items():
+            payload = webhook_order(node, lines.get(order_gid, []))
+            order_id = str(payload["id"])
+            row = existing.get(order_id)
+            fields = _order_fields(payload)
+            if row is None:
+                session.add(Order(shop_id=shop_id, order_id=order_id,
+                                  payload=json.dumps(payload), updated_at=now, **fields))
+                continue
+            old = json.loads(row.payload)
+            if old.get("source_of_record") != "bulk_sync":
+                # a webhook delivered the richer payload: keep it, refresh what changes
+                old["line_items"] = payload["line_items"]
+                old["cancel_reason"] = payload["cancel_reason"]
+                old["cancelled_at"] = payload["cancelled_at"]
+                payload = old
+            row.payload, row.updated_at = json.dumps(payload), now
+            for key, value in fields.items():
+                setattr(row, key, value)
+    return {"orders": len(orders), "line_items": sum(len(v) for v in lines.values())}
+
+
+INGEST = {"products": ingest_products, "inventory": ingest_inventory, "orders": ingest_orders}
+
+
+def webhook_order(node: dict, line_items: list[dict]) -> dict:
+    """A bulk-exported order (GraphQL shape) in the `orders/create` webhook shape."""
+    customer = node.get("customer") or None
+    money = ((node.get("totalPriceSet") or {}).get("shopMoney") or {})
+    reason = node.get("cancelReason")
+    return {
+        "id": int(legacy_id(node["id"])) if legacy_id(node["id"]).isdigit()
+        else legacy_id(node["id"]),
+        "admin_graphql_api_id": node["id"],
+        "name": node.get("name"),
+        "created_at": node.get("createdAt"),
+        "cancelled_at": node.get("cancelledAt"),
+        "cancel_reason": reason.lower() if reason else None,
+        "email": node.get("email"),
+        "browser_ip": node.get("clientIp"),
+        "test": bool(node.get("test")),
+        "tags": ", ".join(node.get("tags") or []),
+        "currency": money.get("currencyCode") or node.get("currencyCode"),
+        "total_price": money.get("amount") or "0.00",
+        "customer": None if not customer else {
+            "id": _int(legacy_id(customer.get("id"))),
+            "orders_count": _int(customer.get("numberOfOrders")),
+            "created_at": customer.get("createdAt")},
+        "billing_address": {"country_code": (node.get("billingAddress") or {})
+                            .get("countryCodeV2")} if node.get("billingAddress") else None,
+        "shipping_address": {"country_code": (node.get("shippingAddress") or {})
+                             .get("countryCodeV2")} if node.get("shippingAddress") else None,
+        "line_items": [{
+            "id": _int(legacy_id(li.get("id"))),
+            "admin_graphql_api_id": li.get("id"),
+            "title": li.get("title"),
+            "quantity": li.get("currentQuantity", li.get("quantity")),
+            "price": ((li.get("originalUnitPriceSet") or {}).get("shopMoney") or {})
+            .get("amount"),
+            "product_id": _int(legacy_id((li.get("product") or {}).get("id"))),
+            "variant_id": _int(legacy_id((li.get("variant") or {}).get("id"))),
+        } for li in line_items],
+        "source_of_record": "bulk_sync",
+    }
+
+
+def _order_fields(payload: dict) -> dict[str, Any]:
+    from webhooks.jobs import _order_fields as fields  # the issue-6 mapping, one definition
+
+    return fields(payload)
+
+
+def _upsert(session, row, model, **values):
+    if row is None:
+        session.add(model(**values))
+        return
+    for key, value in values.items():
+        setattr(row, key, value)
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+# --- incremental webhooks ----------------------------------------------------------------------
+
+def product_updated(shop: str, payload: dict) -> str:
+    """`products/create`, `products/update`: the product and its variants as delivered."""
+    if payload.get("id") in (None, ""):
+        raise ValueError("the product has no id")
+    pid = gid("Product", payload["id"])
+    now = utcnow()
+    with db().session() as session:
+        shop_id = _shop_id(session, shop)
+        row = session.scalar(select(CatalogProduct).where(
+            CatalogProduct.shop_id == shop_id, CatalogProduct.product_gid == pid))
+        _upsert(session, row, CatalogProduct, shop_id=shop_id, product_gid=pid,
+                title=str(payload.get("title") or "")[:255], handle=payload.get("handle"),
+                status=str(payload.get("status") or "").upper() or None, updated_at=now)
+        old = {v.variant_gid: v for v in session.scalars(select(CatalogVariant).where(
+            CatalogVariant.shop_id == shop_id, CatalogVariant.product_gid == pid))}
+        seen = set()
+        for variant in payload.get("variants") or []:
+            vid = gid("ProductVariant", variant["id"])
+            seen.add(vid)
+            item = variant.get("inventory_item_id")
+            _upsert(session, old.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,
+                    product_gid=pid, title=str(variant.get("title") or "")[:255],
+                    sku=variant.get("sku"), price=_float(variant.get("price")),
+                    inventory_item_gid=gid("InventoryItem", item) if item else None,
+                    inventory_quantity=variant.get("inventory_quantity"), updated_at=now)
+        for vid in set(old) - seen:
+            session.delete(old[vid])
+    return "product saved"
+
+
+def product_deleted(shop: str, payload: dict) -> str:
+    """`products/delete`: drop the product and its variants."""
+    pid = gid("Product", payload.get("id"))
+    with db().session() as session:
+        shop_id = _shop_id(session, shop)
+        session.execute(delete(CatalogVariant).where(CatalogVariant.shop_id == shop_id,
+                                                     CatalogVariant.product_gid == pid))
+        session.execute(delete(CatalogProduct).where(CatalogProduct.shop_id == shop_id,
+                                                     CatalogProduct.product_gid == pid))
+    return "product deleted"
+
+
+def inventory_level_updated(shop: str, payload: dict) -> str:
+    """`inventory_levels/update`: units available of an item at a location."""
+    if payload.get("inventory_item_id") in (None, "") or payload.get("location_id") in (None, ""):
+        raise ValueError("the inventory level has no inventory_item_id or location_id")
+    item = gid("InventoryItem", payload["inventory_item_id"])
+    location = gid("Location", payload["location_id"])
+    with db().session() as session:
+        shop_id = _shop_id(session, shop)
+        row = session.scalar(select(InventoryLevel).where(
+            InventoryLevel.shop_id == shop_id, InventoryLevel.inventory_item_gid == item,
+            InventoryLevel.location_gid == location))
+        _upsert(session, row, InventoryLevel, shop_id=shop_id, inventory_item_gid=item,
+                location_gid=location, available=int(payload.get("available") or 0),
+                updated_at=utcnow())
+    return "inventory saved"
+
+
+def bulk_operation_finished(shop: str, payload: dict) -> str:
+    """`bulk_operations/finish`: ingest the stage it ends (unless polling did already)."""
+    op_gid = payload.get("admin_graphql_api_id")
+    if not op_gid:
+        raise ValueError("the payload has no admin_graphql_api_id")
+    with db().session() as session:
+        sync_id = session.scalar(select(CatalogSync.id).where(
+            CatalogSync.operation_gid == op_gid, CatalogSync.status == "running"))
+    if sync_id is None:
+        return "no sync waits for it"
+    op = bulk.bulk_operation(shops.client(), shop, shops.access_token(shop), op_gid)
+    if not op.done:  # the webhook says finished: trust Shopify's query, not the body
+        return "not finished yet"
+    return operation_finished(sync_id, op)

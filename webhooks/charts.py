@@ -1,0 +1,108 @@
+"""Server-side SVG charts for the dashboard: no JavaScript, no network, prints and screenshots.
+
+`forecast_chart` draws one product's recent daily sales, the forecast and its 80 % and 95 %
+prediction intervals, with labelled axes (dates; units per day).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from html import escape
+
+WIDTH, HEIGHT = 600, 230
+LEFT, RIGHT, TOP, BOTTOM = 48, 14, 14, 44
+HISTORY_COLOR = "#303030"
+FORECAST_COLOR = "#005bd3"
+
+
+def _nice_step(span: float, ticks: int = 4) -> float:
+    raw = max(span, 1e-9) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for mult in (1, 2, 2.5, 5, 10):
+        if raw <= mult * power:
+            return mult * power
+    return 10 * power
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+def forecast_chart(history: list[list], forecast: list[list], *, title: str,
+                   unit: str = "units/day") -> str:
+    """An inline SVG: `history` rows ``[date, y]``; `forecast` rows
+    ``[date, mean, lo80, hi80, lo95, hi95]`` (ISO dates)."""
+    days = [date.fromisoformat(r[0]) for r in history] + \
+        [date.fromisoformat(r[0]) for r in forecast]
+    if not days:
+        return "<p>No sales yet.</p>"
+    start, end = min(days), max(days)
+    span_days = max((end - start).days, 1)
+    top_value = max([r[1] for r in history] + [r[5] for r in forecast] + [1.0])
+    step = _nice_step(top_value)
+    y_max = step * math.ceil(top_value / step)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(d: date) -> float:
+        return LEFT + plot_w * (d - start).days / span_days
+
+    def y(v: float) -> float:
+        return TOP + plot_h * (1 - v / y_max)
+
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+             f"<title>{escape(title)}</title>"]
+    value = 0.0
+    while value <= y_max + 1e-9:  # horizontal grid and y labels
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
+                     f'y2="{y(value):.1f}" stroke="#e3e3e3" stroke-width="1"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
+                     f'class="tick">{_fmt(value)}</text>')
+        value += step
+    parts.append(f'<text x="12" y="{TOP + plot_h / 2:.1f}" class="axis" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(unit)}</text>')
+    tick = start + timedelta(days=(7 - start.weekday()) % 7)  # Mondays
+    every = 2 if span_days > 60 else 1
+    n = 0
+    while tick <= end:
+        if n % every == 0:
+            parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{TOP + plot_h}" '
+                         f'y2="{TOP + plot_h + 4}" stroke="#8a8a8a"/>')
+            parts.append(f'<text x="{x(tick):.1f}" y="{TOP + plot_h + 16}" class="tick" '
+                         f'text-anchor="middle">{tick:%b} {tick.day}</text>')
+        tick += timedelta(days=7)
+        n += 1
+    if forecast:
+        for lo, hi, opacity, label in ((4, 5, 0.14, "95%"), (2, 3, 0.26, "80%")):
+            upper = " ".join(f"{x(date.fromisoformat(r[0])):.1f},{y(r[hi]):.1f}"
+                             for r in forecast)
+            lower = " ".join(f"{x(date.fromisoformat(r[0])):.1f},{y(r[lo]):.1f}"
+                             for r in reversed(forecast))
+            parts.append(f'<polygon class="band band-{label[:2]}" points="{upper} {lower}" '
+                         f'fill="{FORECAST_COLOR}" fill-opacity="{opacity}">'
+                         f"<title>{label} prediction interval</title></polygon>")
+        origin = date.fromisoformat(forecast[0][0])
+        parts.append(f'<line x1="{x(origin):.1f}" x2="{x(origin):.1f}" y1="{TOP}" '
+                     f'y2="{TOP + plot_h}" stroke="#8a8a8a" stroke-dasharray="3 3"/>')
+        parts.append(f'<text x="{x(origin) + 4:.1f}" y="{TOP + 10}" class="tick">today</text>')
+        points = " ".join(f"{x(date.fromisoformat(r[0])):.1f},{y(r[1]):.1f}" for r in forecast)
+        parts.append(f'<polyline class="forecast" points="{points}" fill="none" '
+                     f'stroke="{FORECAST_COLOR}" stroke-width="2"/>')
+    if history:
+        points = " ".join(f"{x(date.fromisoformat(r[0])):.1f},{y(r[1]):.1f}" for r in history)
+        parts.append(f'<polyline class="history" points="{points}" fill="none" '
+                     f'stroke="{HISTORY_COLOR}" stroke-width="1.5"/>')
+    legend_y = HEIGHT - 8
+    parts.append(
+        f'<g class="legend" transform="translate({LEFT},{legend_y})">'
+        f'<line x1="0" x2="18" y1="-4" y2="-4" stroke="{HISTORY_COLOR}" stroke-width="1.5"/>'
+        f'<text x="22" y="0" class="tick">units sold</text>'
+        f'<line x1="100" x2="118" y1="-4" y2="-4" stroke="{FORECAST_COLOR}" stroke-width="2"/>'
+        f'<text x="122" y="0" class="tick">forecast</text>'
+        f'<rect x="190" y="-9" width="18" height="10" fill="{FORECAST_COLOR}" '
+        f'fill-opacity="0.26"/><text x="212" y="0" class="tick">80% interval</text>'
+        f'<rect x="296" y="-9" width="18" height="10" fill="{FORECAST_COLOR}" '
+        f'fill-opacity="0.14"/><text x="318" y="0" class="tick">95% interval</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
