@@ -55,7 +55,8 @@ class ShopProfile:
     median_total : float
         Median order value.
     low_value : float
-        Orders at or below this value count as low-value (card-testing size).
+        Orders at or below this (the 10th percentile of order values) are low-value,
+        the size card testers buy.
     high_price : float
         Unit prices at or above this are the shop's high-value items.
     """
@@ -72,7 +73,7 @@ class ShopProfile:
         if totals.size == 0:
             return cls(median_total=50.0, low_value=5.0, high_price=100.0)
         median = float(np.median(totals))
-        low = min(0.2 * median, float(np.quantile(totals, 0.05)))
+        low = float(np.quantile(totals, 0.1))  # card testers buy the cheapest item
         prices = frame["top_price"].to_numpy(float)
         prices = prices[prices > 0]
         high = float(np.quantile(prices, 0.9)) if prices.size else median
