@@ -252,3 +252,16 @@ def test_flat_forest_matches_scikit_learn():
 def test_email_randomness():
     assert email_randomness("jane.smith1987@gmail.com") == 0
     assert email_randomness("k3jx9qzt7w@mail.com") >= 0.5
+
+
+def test_fitted_scorer_pickles_for_reuse_and_levels_follow_thresholds(scorer, history):
+    import pickle
+
+    orders = [fraud_order(1500 + j, START + timedelta(days=61, hours=j), j) for j in range(3)]
+    orders += history[-20:]
+    out = scorer.assess(orders)
+    again = pickle.loads(pickle.dumps(scorer)).assess(orders)
+    assert out["score"].tolist() == again["score"].tolist()
+    expected = np.where(out["score"] >= 0.5, "HIGH", np.where(out["score"] >= 0.1, "MEDIUM", "LOW"))
+    assert out["risk_level"].tolist() == expected.tolist()
+    assert {"HIGH", "LOW"} <= set(out["risk_level"])

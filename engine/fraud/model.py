@@ -72,6 +72,8 @@ class FraudScorer(BaseEstimator):
         The history, indexed for velocity and linkage look-ups.
     anomaly_model_ : IsolationForest or None
         None when the history is too short (under 50 orders).
+    anomaly_kernel_ : object
+        The forest's trees as flat arrays, for fast scoring (same scores as the forest).
     anomaly_reference_ : ndarray
         Sorted anomaly scores of the history, to turn a score into a percentile.
     classifier_ : CalibratedClassifierCV or None
@@ -136,8 +138,8 @@ class FraudScorer(BaseEstimator):
             self.anomaly_model_ = IsolationForest(
                 n_estimators=self.n_estimators, max_samples=min(256, len(frame)),
                 random_state=self.random_state).fit(matrix)
-            self._forest = _FlatForest(self.anomaly_model_)
-            self.anomaly_reference_ = np.sort(-self._forest.score_samples(matrix))
+            self.anomaly_kernel_ = _FlatForest(self.anomaly_model_)
+            self.anomaly_reference_ = np.sort(-self.anomaly_kernel_.score_samples(matrix))
         labels = np.nan_to_num(frame["label"].to_numpy(float))
         self.n_fraud_labels_ = int(labels.sum())
         self.classifier_ = None
@@ -174,7 +176,7 @@ class FraudScorer(BaseEstimator):
             score = _probability(self.classifier_, design)
         else:
             score = 1.0 / (1.0 + np.exp(-prior))
-        score = np.clip(score, 0.0, 1.0)
+        score = np.round(np.clip(score, 0.0, 1.0), 4)  # levels agree with the shown score
         level = np.where(score >= self.high_threshold, "HIGH",
                          np.where(score >= self.medium_threshold, "MEDIUM", "LOW"))
         records = _rows(columns)
@@ -184,13 +186,15 @@ class FraudScorer(BaseEstimator):
                              limit=self.max_reasons) for i in range(len(frame))]
         return pd.DataFrame({
             "order_id": columns["order_id"],
-            "score": np.round(score, 4),
+            "score": score,
             "risk_level": level,
             "reasons": ["; ".join(f.description for f in fs) for fs in facts],
             "facts": facts,
         }, columns=list(OUTPUT_COLUMNS))
 
-    def _design(self, feats: np.ndarray):
+    def _design(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+        """Classifier inputs, fired rules, anomaly log-odds and rule log-odds per order."""
         arrays = dict(zip(FEATURES, feats.T, strict=True))
         hits = rules.fired(arrays)
         anomaly = self._anomaly(feats)
@@ -201,7 +205,7 @@ class FraudScorer(BaseEstimator):
     def _anomaly(self, feats: np.ndarray) -> np.ndarray:
         if self.anomaly_model_ is None:
             return np.zeros(len(feats))
-        raw = -self._forest.score_samples(_transform(feats))
+        raw = -self.anomaly_kernel_.score_samples(_transform(feats))
         pct = np.searchsorted(self.anomaly_reference_, raw, side="right") / len(
             self.anomaly_reference_)
         return self.anomaly_weight * np.clip((pct - 0.95) / 0.05, 0.0, 1.0)

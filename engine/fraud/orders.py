@@ -281,7 +281,8 @@ def _number(value: Any, row: int, field: str, *, required: bool = False,
     if isinstance(value, bool):
         raise InputError(f"{value!r} is not a number", row=row, column=field)
     try:
-        number = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+        text = str(value).strip().lstrip("$€£").replace(",", "") if isinstance(value, str) else None
+        number = float(text) if text is not None else float(value)
     except (TypeError, ValueError):
         raise InputError(f"{str(value)[:30]!r} is not a number", row=row, column=field) from None
     if not math.isfinite(number) or number < 0:
