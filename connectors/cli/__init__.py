@@ -9,6 +9,7 @@ from connectors.cli import (
     demo,
     forecast,
     fraud,
+    reorder,
     segments,
     serve,
     shop,
@@ -33,6 +34,7 @@ main.add_command(segments.segments)
 main.add_command(anomalies.anomalies)
 main.add_command(upsell.upsell)
 main.add_command(fraud.fraud)
+main.add_command(reorder.reorder)
 main.add_command(serve.serve)
 main.add_command(shop.shop)
 main.add_command(demo.demo)

@@ -197,3 +197,25 @@ def _first(bad: np.ndarray, column: str, message: str) -> None:
     if np.any(bad):
         row = int(np.flatnonzero(bad)[0])
         raise InputError(message, row=row, column=column)
+
+
+def plan_values(values, lead_time: float, *, service_level: float = 0.95,
+                lead_time_sd: float = 0.0, season_length: int = 0) -> pd.Series:
+    """The plan of one undated series of consecutive periods (an Excel column of sales).
+
+    Missing values count as zero sales; the order quantity is the lead-time demand (no
+    costs are known); `season_length=0` detects the season. Returns one `PLAN_COLUMNS` row.
+    """
+    y = np.nan_to_num(np.asarray(values, dtype=float).ravel(), nan=0.0)
+    if not np.isfinite(y).all():
+        raise InputError("sales must be finite numbers")
+    sold = np.flatnonzero(y != 0)
+    y = y[sold[0]:] if sold.size else y
+    if len(y) < 3:
+        raise InputError(f"need at least 3 periods of sales after the first sale, got {len(y)}")
+    items = check_items(pd.DataFrame({"unique_id": ["sales"], "on_hand": [0.0],
+                                      "lead_time": [lead_time], "lead_time_sd": [lead_time_sd],
+                                      "service_level": [service_level]}))
+    m = int(season_length) if season_length else calendar.detect_season_length(y)
+    fc = forecast_demand(y[None, :], max(int(np.ceil(lead_time)), 1) + 1, season_length=m)
+    return plan_from_forecast(items, fc, periods_year=365.25).iloc[0]
