@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engine.fraud import FraudScorer
-from webhooks.storage import Order
+from webhooks.storage import Order, db
 
 HISTORY_LIMIT = 2000  # most recent orders a model learns from
-REFIT_AFTER_ORDERS = 200
+REFIT_AFTER_ORDERS = 100
+RECENT_LIMIT = 50  # newest orders since the fit passed in front (velocity within hours)
 REFIT_AFTER_SECONDS = 600.0
 
 
@@ -42,43 +42,55 @@ class _Fitted:
 
 _cache: dict[int, _Fitted] = {}
 _lock = threading.Lock()
+_fit_locks: dict[int, threading.Lock] = {}
 
 
-def _payloads(session: Session, shop_id: int, *, after_pk: int = 0, exclude: str | None = None,
+def _payloads(shop_id: int, *, after_pk: int = 0, exclude: str | None = None,
               limit: int = HISTORY_LIMIT) -> tuple[list[dict], int]:
     query = select(Order.id, Order.payload).where(Order.shop_id == shop_id, Order.id > after_pk)
     if exclude is not None:
         query = query.where(Order.order_id != exclude)
-    rows = session.execute(query.order_by(Order.id.desc()).limit(limit)).all()
+    with db().session() as session:  # short transactions: never hold the lock while fitting
+        rows = session.execute(query.order_by(Order.id.desc()).limit(limit)).all()
     rows.reverse()
     return [json.loads(p) for _, p in rows], max((pk for pk, _ in rows), default=after_pk)
 
 
-def score(session: Session, shop_id: int, order: dict) -> Risk:
+def score(shop_id: int, order: dict) -> Risk:
     """Assess `order` (webhook shape) with the shop's model, fitting it when needed."""
     order_id = str(order.get("id"))
-    with _lock:
-        fitted = _cache.get(shop_id)
-    recent: list[dict] = []
-    if fitted is not None:
-        newer = session.scalar(select(func.count()).select_from(Order).where(
-            Order.shop_id == shop_id, Order.id > fitted.last_pk, Order.order_id != order_id))
-        if newer > REFIT_AFTER_ORDERS or time.monotonic() - fitted.at > REFIT_AFTER_SECONDS:
-            fitted = None
-        else:
-            recent, _ = _payloads(session, shop_id, after_pk=fitted.last_pk, exclude=order_id)
+    fitted = _fresh(shop_id, order_id)
     if fitted is None:
-        history, last_pk = _payloads(session, shop_id, exclude=order_id)
-        scorer = FraudScorer().fit(history if history else [order])
-        fitted = _Fitted(scorer, last_pk, time.monotonic())
         with _lock:
-            _cache[shop_id] = fitted
+            fit_lock = _fit_locks.setdefault(shop_id, threading.Lock())
+        with fit_lock:  # one thread of the process fits; the others use its model
+            fitted = _fresh(shop_id, order_id)
+            if fitted is None:
+                history, last_pk = _payloads(shop_id, exclude=order_id)
+                scorer = FraudScorer().fit(history if history else [order])
+                fitted = _Fitted(scorer, last_pk, time.monotonic())
+                with _lock:
+                    _cache[shop_id] = fitted
+    recent, _ = _payloads(shop_id, after_pk=fitted.last_pk, exclude=order_id,
+                          limit=RECENT_LIMIT)
     table = fitted.scorer.assess([*recent, order])
     row = table.iloc[-1]
     facts = tuple((f.description[:256], f.sentiment) for f in row["facts"])[:20]
     if not facts:
         facts = (("No risk signal found in this order.", "POSITIVE"),)
     return Risk(float(row["score"]), str(row["risk_level"]), str(row["reasons"]), facts)
+
+
+def _fresh(shop_id: int, order_id: str) -> _Fitted | None:
+    """The cached model when it is recent enough, else None."""
+    with _lock:
+        fitted = _cache.get(shop_id)
+    if fitted is None or time.monotonic() - fitted.at > REFIT_AFTER_SECONDS:
+        return None
+    with db().session() as session:
+        newer = session.scalar(select(func.count()).select_from(Order).where(
+            Order.shop_id == shop_id, Order.id > fitted.last_pk, Order.order_id != order_id))
+    return fitted if newer <= REFIT_AFTER_ORDERS else None
 
 
 def forget(shop_id: int) -> None:

@@ -232,8 +232,7 @@ def order_created(shop: str, payload: dict) -> str:
                 payload = {**payload, "payment_details": details}
                 with db().session() as session:
                     _save_order(session, session.get(Shop, shop_id), payload)
-        with db().session() as session:
-            risk = fraud.score(session, shop_id, payload)
+        risk = fraud.score(shop_id, payload)
         facts = [{"description": d, "sentiment": s} for d, s in risk.facts]
         if previous == "writing" and api.has_own_risk_assessment(shop, token, gid):
             log.info("order %s of %s: assessment found on Shopify, not written again",

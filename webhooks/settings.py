@@ -25,6 +25,9 @@ ENV_KEYS = {
     "SHELFWISE_SHOPIFY_ORIGIN": "SHOPIFY_ORIGIN",
     "SHELFWISE_INSTANCE_PATH": "INSTANCE_PATH",
     "SHELFWISE_APP_URL": "APP_URL",
+    "SHELFWISE_ASSESSMENT_LEASE_SECONDS": "ASSESSMENT_LEASE_SECONDS",
+    "SHELFWISE_REQUEUE_AFTER_SECONDS": "REQUEUE_AFTER_SECONDS",
+    "SHELFWISE_SHOPIFY_BACKOFF": "SHOPIFY_BACKOFF",
 }
 """Environment variable -> Flask config key. The first six are the contract; the last are extras."""
 
@@ -73,4 +76,7 @@ def load(instance: str | None = None, env: Mapping[str, str] | None = None) -> d
     config["QUEUE_URL"] = config["QUEUE_URL"] or \
         f"sqlite:///{os.path.join(instance, 'queue.sqlite3')}"
     config["API_VERSION"] = config["API_VERSION"] or DEFAULT_API_VERSION
+    for key, default in (("ASSESSMENT_LEASE_SECONDS", 120.0), ("REQUEUE_AFTER_SECONDS", 120.0),
+                         ("SHOPIFY_BACKOFF", 0.5)):
+        config[key] = float(config[key]) if config[key] else default
     return config

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -10,35 +12,36 @@ import click
 
 
 class _Supervisor:
-    """Keep one background-worker process alive next to the web server."""
+    """Keep one background-worker process (``python -m webhooks.worker``) beside the server."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.proc = None
+        self.proc: subprocess.Popen | None = None
         self.stopping = threading.Event()
 
     def start(self) -> None:
-        from webhooks import worker
-
-        self.proc = multiprocessing.get_context("spawn").Process(
-            target=worker.run, kwargs={"workers": self.workers}, name="shelfwise-worker",
-            daemon=True)
-        self.proc.start()
+        self.proc = subprocess.Popen([sys.executable, "-m", "webhooks.worker", "--workers",
+                                      str(self.workers)])
         threading.Thread(target=self._watch, name="shelfwise-worker-watch", daemon=True).start()
 
     def _watch(self) -> None:
+        # poll() also notices a worker the web server's SIGCHLD handler already reaped.
         while not self.stopping.wait(1.0):
-            if self.proc is not None and not self.proc.is_alive():
-                click.echo(f"background worker exited ({self.proc.exitcode}); restarting",
-                           err=True)
+            if self.proc is not None and self.proc.poll() is not None:
+                if self.stopping.is_set():
+                    return
+                click.echo("background worker exited; restarting", err=True)
                 self.start()
                 return
 
     def stop(self) -> None:
         self.stopping.set()
-        if self.proc is not None and self.proc.is_alive():
-            self.proc.terminate()
-            self.proc.join(10)
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # huey: finish running tasks, then exit
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
 @click.command()

@@ -87,7 +87,9 @@ class ShopifyClient:
     timeout : float, default=10
         Seconds per HTTP request.
     max_attempts : int, default=6
-        Tries per call on 429, 5xx, network errors and ``THROTTLED``.
+        Tries per call on 429, 5xx and network errors.
+    max_throttle_waits : int, default=30
+        Waits for the cost bucket on ``THROTTLED`` (never applied, so always safe to retry).
     backoff : float, default=0.5
         First retry delay in seconds, doubled each time (with jitter).
     sleep : callable, default=time.sleep
@@ -98,7 +100,8 @@ class ShopifyClient:
 
     def __init__(self, api_key: str, api_secret: str, *, api_version: str = "2026-04",
                  origin: str | None = None, timeout: float = 10.0, max_attempts: int = 6,
-                 backoff: float = 0.5, old_api_secret: str | None = None,
+                 max_throttle_waits: int = 30, backoff: float = 0.5,
+                 old_api_secret: str | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  http_client: httpx.Client | None = None):
         self.app = ShopifyApp(client_id=api_key or "unset", client_secret=api_secret or "unset",
@@ -106,6 +109,7 @@ class ShopifyClient:
         self.api_key = api_key
         self.api_version = api_version
         self.max_attempts = max(1, int(max_attempts))
+        self.max_throttle_waits = max(1, int(max_throttle_waits))
         self.backoff = backoff
         self._sleep = sleep
         if http_client is None:
@@ -136,7 +140,8 @@ class ShopifyClient:
         only when Shopify surely did not apply it; otherwise `ShopifyError.ambiguous` is set.
         """
         name = shop_name(shop)
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = throttles = 0
+        while True:
             self._wait_for_bucket(name)
             res = self.app.admin_graphql_request(
                 query, shop=name, access_token=token, api_version=self.api_version,
@@ -151,29 +156,30 @@ class ShopifyClient:
                 log.warning("shopify %s: token refused (%s)", name, code)
                 raise Unauthorized(code, res.log.detail, 401)
             throttled = _throttled(body)
-            last = attempt == self.max_attempts
-            if throttled is not None:
+            if throttled is not None:  # never applied: wait for the bucket and go again
+                throttles += 1
                 wait = self._pace(name, throttled, throttled=True)
-                log.info("shopify %s: THROTTLED, waiting %.2fs (attempt %d)", name, wait, attempt)
-                if not last:
+                log.info("shopify %s: THROTTLED, waiting %.2fs (%d)", name, wait, throttles)
+                if throttles < self.max_throttle_waits:
                     continue
-            elif status == 200:  # other GraphQL errors: the document or data is wrong
+                raise ShopifyError("throttled", f"still throttled after {throttles} waits", 200)
+            if status == 200:  # other GraphQL errors: the document or data is wrong
                 messages = "; ".join(str(e.get("message")) for e in body.get("errors", [])
                                      if isinstance(e, Mapping))
                 log.error("shopify %s: GraphQL errors: %s", name, messages[:500])
                 raise ShopifyError("graphql_errors", messages or res.log.detail, status)
-            ambiguous = status != 429
+            attempt += 1
+            ambiguous = status != 429  # a 5xx or lost connection may follow the write
             transient = status in RETRY_STATUSES or status == 0
-            if transient and not last and (idempotent or not ambiguous):
+            if transient and attempt < self.max_attempts and (idempotent or not ambiguous):
                 delay = self._delay(attempt, _retry_after(res))
                 log.info("shopify %s: %s, retry in %.2fs (attempt %d)", name, code, delay,
                          attempt)
                 self._sleep(delay)
                 continue
-            log.error("shopify %s: %s (HTTP %s) after %d attempt(s)", name, code, status, attempt)
-            raise ShopifyError(code, res.log.detail, status,
-                               ambiguous=ambiguous and status != 200)
-        raise ShopifyError("throttled", "still throttled after retries", 200)
+            log.log(logging.INFO if transient else logging.ERROR,
+                    "shopify %s: %s (HTTP %s) after %d attempt(s)", name, code, status, attempt)
+            raise ShopifyError(code, res.log.detail, status, ambiguous=ambiguous)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         base = self.backoff * (2 ** (attempt - 1))
@@ -241,9 +247,20 @@ class ShopifyClient:
                                facts: list[dict]) -> None:
         """``orderRiskAssessmentCreate``: level and facts (description, sentiment)."""
         variables = {"input": {"orderId": order_gid, "riskLevel": level, "facts": facts[:20]}}
-        data = self.graphql(shop, token, documents.ORDER_RISK_ASSESSMENT_CREATE, variables,
-                            idempotent=False)
-        _user_errors(data, "orderRiskAssessmentCreate", ignore=("ORDER_ALREADY_FULFILLED",))
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                data = self.graphql(shop, token, documents.ORDER_RISK_ASSESSMENT_CREATE,
+                                    variables, idempotent=False)
+            except ShopifyError as err:
+                # A 5xx may come after Shopify wrote it: look before writing again.
+                if not err.ambiguous or attempt == self.max_attempts:
+                    raise
+                self._sleep(self._delay(attempt, None))
+                if self.has_own_risk_assessment(shop, token, order_gid):
+                    return
+                continue
+            _user_errors(data, "orderRiskAssessmentCreate", ignore=("ORDER_ALREADY_FULFILLED",))
+            return
 
     def add_tags(self, shop: str, token: str, gid: str, tags: list[str]) -> None:
         """``tagsAdd`` (idempotent: tags are a set)."""

@@ -1,0 +1,95 @@
+"""Load and fault test on loopback: `shelfwise serve` (gunicorn + embedded huey worker, SQLite).
+
+Hundreds of signed `orders/create` deliveries with repeats and forged ones come from
+several concurrent senders; the background worker is killed half-way (the server restarts
+it); the stand-in throttles and fails some calls. Every forged delivery must be refused,
+every valid one answered 200, every order assessed exactly once, no document rejected, and
+the token unreadable in the database file.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import load_harness as lh
+from tests.app_support import API_KEY, API_SECRET, SHOP
+from tests.shopify_standin import ShopifyStandIn
+
+N_ORDERS = 300
+
+
+def count(db: Path, sql: str) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def check_run(result, standin, expected_orders, written, settled) -> None:
+    """The assertions shared with the scale-out test."""
+    assert result.errors == []
+    assert set(result.statuses["forged"]) == {401}
+    assert set(result.statuses["valid"]) == {200}
+    assert written == len(expected_orders)
+    per_order = collections.Counter(
+        m["variables"]["orderId"] for m in standin.mutations
+        if m["name"] == "orderRiskAssessmentCreate")
+    assert set(per_order) == {f"gid://shopify/Order/{i}" for i in expected_orders}
+    assert set(per_order.values()) == {1}, "an order was assessed more than once"
+    assert standin.rejected == []
+    assert settled
+
+
+@pytest.fixture
+def standin():
+    server = ShopifyStandIn(API_KEY, API_SECRET, bucket_size=1000, restore_rate=500)
+    server.throttle_every = 9
+    server.fail_every = 13
+    with server:
+        yield server
+
+
+def test_serve_under_load_with_worker_killed(tmp_path, standin):
+    env = lh.app_env(tmp_path, standin.origin)
+    log = tmp_path / "serve.log"
+    token = standin.add_token(SHOP)
+    lh.register_shop(env, token, log)
+    port = lh.free_port()
+    url = f"http://127.0.0.1:{port}"
+    serve = lh.start([str(lh.BIN / "shelfwise"), "serve", "--port", str(port)], env, log)
+    killed = []
+
+    def kill_worker():
+        for pid in lh.child_pids(serve.pid):
+            if b"webhooks.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)  # a hard kill: no cleanup, tasks in flight lost
+                killed.append(pid)
+
+    try:
+        lh.wait_healthy(url, [serve])
+        deliveries = lh.plan(N_ORDERS)
+        result = lh.send(url, deliveries, senders=8, halfway=kill_worker)
+        db = tmp_path / "shelfwise.sqlite3"
+        written = lh.wait_assessed(
+            lambda: count(db, "SELECT count(*) FROM assessments WHERE state = 'written'"),
+            len(result.orders))
+        deadline = time.monotonic() + 60
+        while count(db, "SELECT count(*) FROM webhook_deliveries WHERE status = 'queued'") \
+                and time.monotonic() < deadline:
+            time.sleep(0.5)
+        settled = count(db, "SELECT count(*) FROM webhook_deliveries WHERE status = 'queued'") == 0
+        print("\n" + result.summary())
+        print(f"worker killed: {killed}; throttled/failed calls injected: every 9th/13th")
+    finally:
+        lh.stop(serve)
+    assert killed, "the background worker was not found to kill"
+    check_run(result, standin, result.orders, written, settled)
+    assert result.percentile(99) < 1.0, result.summary()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("shelfwise.sqlite3*"))
+    assert token.encode() not in raw
+    assert b"restarting" in log.read_bytes()
