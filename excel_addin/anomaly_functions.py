@@ -7,13 +7,12 @@ import xlwings as xw
 
 from engine.anomalies import detect_anomalies
 from engine.errors import InputError
-from excel_addin.cells import column_of_numbers, never_raises, spill
-from excel_addin.segment_functions import column_of_dates
+from excel_addin.cells import column_of_dates, column_of_numbers, never_raises, spill
 
 
-@xw.func
-@xw.arg("dates", ndim=1, doc="Date of each amount (one row per day, or several lines a day).")
-@xw.arg("amounts", ndim=1, doc="The amounts: daily revenue, expense lines...")
+@xw.func(category="Shelfwise")
+@xw.arg("dates", ndim=1, err_to_str=True, doc="Date of each amount (one or more rows a day).")
+@xw.arg("amounts", ndim=1, err_to_str=True, doc="The amounts: daily revenue, expense lines...")
 @xw.ret(index=False)
 @never_raises
 def ANOMALIES(dates, amounts):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -10,7 +9,7 @@ import xlwings as xw
 
 from engine.errors import InputError
 from engine.upsell import UpsellRecommender
-from excel_addin.cells import never_raises, spill, whole_number
+from excel_addin.cells import cells_of, is_blank, never_raises, spill, text_cell, whole_number
 
 
 @xw.func(category="Shelfwise")
@@ -23,7 +22,7 @@ from excel_addin.cells import never_raises, spill, whole_number
 def UPSELL(order_ids, product_ids, product, top=5):
     """The products most often bought with PRODUCT, best first, with the reason why."""
     lines = order_lines(order_ids, product_ids)
-    product = cell_text(product, "product")
+    product = text_cell(product, "product")
     model = UpsellRecommender(whole_number(top, "top", low=1)).fit(lines)
     if product not in set(model.products_):
         raise InputError(f"product {product!r} is not among product_ids")
@@ -35,44 +34,16 @@ def UPSELL(order_ids, product_ids, product, top=5):
 
 def order_lines(order_ids: Any, product_ids: Any) -> pd.DataFrame:
     """Two same-length ranges as order lines; rows blank in both are skipped."""
-    orders, products = _cells(order_ids), _cells(product_ids)
+    orders, products = cells_of(order_ids), cells_of(product_ids)
     if len(orders) != len(products):
         raise InputError(f"order_ids has {len(orders)} cells but product_ids has "
                          f"{len(products)}; select the same rows")
     rows = []
     for i, (order, item) in enumerate(zip(orders, products, strict=True)):
-        if _blank(order) and _blank(item):
+        if is_blank(order) and is_blank(item):
             continue
-        rows.append((cell_text(order, f"order_ids (position {i + 1})"),
-                     cell_text(item, f"product_ids (position {i + 1})")))
+        rows.append((text_cell(order, f"order_ids (position {i + 1})"),
+                     text_cell(item, f"product_ids (position {i + 1})")))
     if not rows:
         raise InputError("order_ids and product_ids are empty")
     return pd.DataFrame(rows, columns=["order_id", "product_id"])
-
-
-def cell_text(value: Any, name: str) -> str:
-    """An id typed in a cell as text: 1042.0 from Excel becomes '1042'."""
-    if _blank(value):
-        raise InputError(f"{name} is empty")
-    if isinstance(value, bool):
-        raise InputError(f"{name} is TRUE/FALSE; expected an id")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputError(f"{name} is not a valid id")
-        return str(int(value)) if value == int(value) else str(value)
-    text = str(value).strip()
-    if text.startswith("#"):
-        raise InputError(f"{name} holds the error {text}")
-    return text
-
-
-def _cells(values: Any) -> list[Any]:
-    if values is None:
-        return []
-    if isinstance(values, list | tuple):
-        return [c for v in values for c in (v if isinstance(v, list | tuple) else [v])]
-    return [values]
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
