@@ -12,8 +12,9 @@ fi
 
 case "${1:-demo}" in
   demo)
-    echo "Forecasting the next 14 days of 28 items (bundled sample: connectors/samples/)..."
-    .venv/bin/shelfwise forecast connectors/samples/store_daily_sales.csv --horizon 14 --format table
+    # A demo Shopify store from the bundled sample (connectors/samples/), its models run,
+    # and its dashboard on http://127.0.0.1:8000 (SQLite, in-process queue, no credentials).
+    .venv/bin/shelfwise demo
     ;;
   test)
     .venv/bin/ruff check .

@@ -49,7 +49,7 @@ def build(today: date | None = None, *, seed: int = 7, sample: Path = SAMPLE) ->
     sales["ds"] = sales["ds"] + shift
     items = sorted(sales["unique_id"].unique())
     products = _products(items, sales, rng)
-    orders = _orders(sales, products.set_index("item"), rng)
+    orders = _orders(sales, products.set_index("item").to_dict("index"), rng)
     return DemoStore(products, orders, sales["ds"].min().date(), sales["ds"].max().date())
 
 
@@ -73,12 +73,13 @@ def _products(items: list[str], sales: pd.DataFrame, rng) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _orders(sales: pd.DataFrame, products: pd.DataFrame, rng) -> list[dict]:
+def _orders(sales: pd.DataFrame, products: dict[str, dict], rng) -> list[dict]:
     customers = 2500
-    joined = pd.Timestamp(sales["ds"].min()) - pd.Timedelta(days=400)
+    joined = sales["ds"].min().to_pydatetime() - timedelta(days=400)
     orders: list[dict] = []
     line_id = 1
     for day, part in sales.groupby("ds", sort=True):
+        day = day.to_pydatetime()
         units = []
         for item, y in zip(part["unique_id"], part["y"].astype(int), strict=True):
             while y > 0:
@@ -97,22 +98,25 @@ def _orders(sales: pd.DataFrame, products: pd.DataFrame, rng) -> list[dict]:
             lines: dict[str, int] = {}
             for item, q in basket:
                 lines[item] = lines.get(item, 0) + q
-            minute = int(rng.integers(8 * 60, 21 * 60))
-            created = pd.Timestamp(day) + pd.Timedelta(minutes=minute)
+            created = day + timedelta(minutes=int(rng.integers(8 * 60, 21 * 60)))
             cid = int(rng.integers(1, customers + 1))
             order_lines = []
             for item, q in lines.items():
-                p = products.loc[item]
+                p = products[item]
                 order_lines.append({"id": line_id, "product_id": _num(p["product_gid"]),
                                     "variant_id": _num(p["variant_gid"]), "title": p["title"],
                                     "sku": item, "quantity": q, "price": f"{p['price']:.2f}"})
                 line_id += 1
             orders.append(_order(len(orders) + 1, created, cid, joined, order_lines))
+    orders.sort(key=lambda o: o["created_at"])  # numbered in time order, like a shop's
+    for n, order in enumerate(orders, start=1):
+        order.update(id=5_000_000 + n, admin_graphql_api_id=f"gid://shopify/Order/{5_000_000 + n}",
+                     name=f"#{1000 + n}")
     _risky(orders[-20:])
     return orders
 
 
-def _order(n: int, created: pd.Timestamp, cid: int, joined: pd.Timestamp,
+def _order(n: int, created: datetime, cid: int, joined: datetime,
            lines: list[dict]) -> dict:
     total = sum(float(li["price"]) * li["quantity"] for li in lines)
     address = {"country_code": "US", "province_code": "CA", "city": "Los Angeles",
@@ -125,7 +129,7 @@ def _order(n: int, created: pd.Timestamp, cid: int, joined: pd.Timestamp,
         "total_price": f"{total:.2f}", "financial_status": "paid",
         "browser_ip": f"198.51.100.{cid % 254 + 1}", "cancel_reason": None, "test": False,
         "customer": {"id": 7_000_000 + cid, "email": f"customer{cid}@example.com",
-                     "created_at": (joined + pd.Timedelta(days=cid % 300)).strftime(
+                     "created_at": (joined + timedelta(days=cid % 300)).strftime(
                          "%Y-%m-%dT%H:%M:%SZ"), "orders_count": 1 + cid % 9},
         "billing_address": dict(address), "shipping_address": dict(address),
         "payment_details": {"avs_result_code": "Y", "cvv_result_code": "M",

@@ -47,6 +47,7 @@ COMPANIONS = 5
 RECENT_ORDERS = 20
 FRAUD_HISTORY = 2000
 DEFAULT_LEAD_TIME_DAYS = 7
+MAX_STOCKOUT_DAYS = 3 * 365  # a stock-out further away is shown as none
 
 
 @dataclass
@@ -144,8 +145,18 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     recent = product_sales[product_sales["ds"] > end - pd.Timedelta(days=HISTORY_SHOWN_DAYS)]
     top = recent.groupby("unique_id")["y"].sum().sort_values(ascending=False)
     charted = [p for p in top.index if p in titles][:CHARTED_PRODUCTS]
-    fc_product = _forecast(product_sales[product_sales["unique_id"].isin(charted)])
-    insights["forecast"] = [_chart(p, titles[p], recent, fc_product) for p in charted]
+    # a product of one variant is charted with its variant's forecast (the same numbers as
+    # the reorder plan); a product of several with a forecast of their sum
+    sold = variants[variants["variant_gid"].isin(variant_sales["unique_id"])]
+    single = sold.groupby("product_gid")["variant_gid"].agg(list)
+    single = {p: v[0] for p, v in single.items() if len(v) == 1}
+    fc_product = _forecast(product_sales[product_sales["unique_id"].isin(
+        [p for p in charted if p not in single])])
+    fc_single = fc_variant[fc_variant["unique_id"].isin([single[p] for p in charted
+                                                         if p in single])].copy()
+    fc_single["unique_id"] = fc_single["unique_id"].map({v: p for p, v in single.items()})
+    fc_charts = pd.concat([fc_product, fc_single], ignore_index=True)
+    insights["forecast"] = [_chart(p, titles[p], recent, fc_charts) for p in charted]
 
     # the reorder plan, per variant with sales
     t = time.monotonic()
@@ -216,7 +227,45 @@ def _plan(sales: pd.DataFrame, variants: pd.DataFrame, lead_time: float,
     items = pd.DataFrame({"unique_id": sold["variant_gid"].to_numpy(),
                           "on_hand": sold["on_hand"].to_numpy(float),
                           "lead_time": float(lead_time)})
-    return plan_reorders(sales, items, freq="D", as_of=today)
+    try:
+        plan = plan_reorders(sales, items, freq="D", as_of=today)
+    except (OverflowError, pd.errors.OutOfBoundsTimedelta):
+        # engine.inventory dates a stock-out millions of days away on near-zero demand,
+        # beyond pandas' calendar: plan without dates, date the near ones here
+        plan = _plan_undated(sales, items)
+    days = plan["days_of_cover"].to_numpy(float)
+    soon = np.isfinite(days) & (days <= MAX_STOCKOUT_DAYS)
+    plan["stockout_date"] = [today + pd.Timedelta(days=int(np.floor(d))) if ok else pd.NaT
+                             for d, ok in zip(days, soon, strict=True)]
+    return plan
+
+
+def _plan_undated(sales: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """`plan_reorders` (continuous review, daily sales) without stock-out dates."""
+    from engine.forecasting import calendar
+    from engine.inventory.demand import (
+        DemandForecast,
+        forecast_demand,
+        periods_per_year,
+        sales_history,
+    )
+    from engine.inventory.plan import check_items, plan_from_forecast
+
+    items = check_items(items)
+    history = sales_history(sales, freq="D")
+    where = pd.Index(history.ids).get_indexer(items["unique_id"])
+    h = int(max(np.ceil(items["lead_time"].max()), 1))
+    n = len(items)
+    demand = DemandForecast(np.zeros((n, h)), np.zeros(n), np.ones(n, bool),
+                            np.full(n, "no sales history", dtype=object))
+    rows = np.flatnonzero(where >= 0)
+    if rows.size:
+        fc = forecast_demand(history.panel[where[rows]], h,
+                             season_length=calendar.season_length_for(history.freq))
+        demand.mean[rows], demand.var[rows] = fc.mean, fc.var
+        demand.counts[rows], demand.model[rows] = fc.counts, fc.model
+    return plan_from_forecast(items, demand, periods_year=periods_per_year(history.freq),
+                              as_of=None)
 
 
 def _plan_rows(plan: pd.DataFrame, variants: pd.DataFrame, titles: dict) -> list[dict]:

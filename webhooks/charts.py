@@ -66,7 +66,7 @@ def forecast_chart(history: list[list], forecast: list[list], *, title: str,
     every = 2 if span_days > 60 else 1
     n = 0
     while tick <= end:
-        if n % every == 0:
+        if n % every == 0 and LEFT + 12 <= x(tick) <= WIDTH - RIGHT - 14:
             parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{TOP + plot_h}" '
                          f'y2="{TOP + plot_h + 4}" stroke="#8a8a8a"/>')
             parts.append(f'<text x="{x(tick):.1f}" y="{TOP + plot_h + 16}" class="tick" '

@@ -48,6 +48,8 @@ def _authorise():
     shop = request.args.get("shop")
     if demo.is_demo(current_app.config, shop):
         return shop_domain(shop), {}, None
+    if not current_app.config.get("SHOPIFY_API_SECRET"):  # e.g. demo mode, another shop
+        return None, None, Response("Open Shelfwise from your Shopify admin.", status=401)
     result = shopify_app().verify_app_home_req(as_shopify_req(request),
                                                admin.PATCH_ID_TOKEN_PATH)
     if not result.ok:
@@ -302,7 +304,7 @@ def _risk_badge(level: str | None, score) -> str:
     if not level:
         return "<span class='badge'>not scored</span>"
     tone = {"HIGH": "critical", "MEDIUM": "warning", "LOW": "success"}.get(level, "")
-    pct = f" · {float(score):.0%}" if score is not None else ""
+    pct = "" if score is None else " · <1%" if float(score) < 0.01 else f" · {float(score):.0%}"
     return f"<span class='badge {tone} risk-{level.lower()}'>{escape(level)}{pct}</span>"
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 
 from connectors import demo_store
 from connectors.shopify.client import shop_domain
 from webhooks import advice, shops
 from webhooks.jobs import _order_fields
-from webhooks.storage import CatalogProduct, CatalogVariant, InventoryLevel, Order, db
+from webhooks.storage import CatalogProduct, CatalogVariant, InventoryLevel, Order, db, utcnow
 
 
 def load(today: date | None = None) -> dict:
@@ -43,8 +43,10 @@ def load(today: date | None = None) -> dict:
             session.add(InventoryLevel(shop_id=shop.id, inventory_item_gid=item,
                                        location_gid="gid://shopify/Location/1",
                                        available=p["on_hand"]))
-        session.add_all([Order(shop_id=shop.id, order_id=str(o["id"]), payload=json.dumps(o),
-                               **_order_fields(o)) for o in store.orders])
+        now = utcnow()
+        session.execute(insert(Order), [
+            {"shop_id": shop.id, "order_id": str(o["id"]), "payload": json.dumps(o),
+             "updated_at": now, **_order_fields(o)} for o in store.orders])
     return {"shop": domain, "products": len(store.products), "orders": len(store.orders),
             "first_day": store.first_day, "last_day": store.last_day}
 
