@@ -242,17 +242,16 @@ def _plan(sales: pd.DataFrame, variants: pd.DataFrame, lead_time: float,
 
 def _plan_undated(sales: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """`plan_reorders` (continuous review, daily sales) without stock-out dates."""
-    from engine.forecasting import calendar
+    from engine.forecasting import calendar, sales_panel
     from engine.inventory.demand import (
         DemandForecast,
         forecast_demand,
         periods_per_year,
-        sales_history,
     )
     from engine.inventory.plan import check_items, plan_from_forecast
 
     items = check_items(items)
-    history = sales_history(sales, freq="D")
+    history = sales_panel(sales, freq="D")
     where = pd.Index(history.ids).get_indexer(items["unique_id"])
     h = int(max(np.ceil(items["lead_time"].max()), 1))
     n = len(items)

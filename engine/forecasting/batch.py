@@ -10,6 +10,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.forecasting import calendar
 from engine.forecasting.auto import DEFAULT_LEVELS, AutoForecaster, _fmt
+from engine.forecasting.panel import SalesPanel, sales_panel
 
 
 def forecast(
@@ -48,15 +49,11 @@ def forecast(
     """
     levels = _levels(level)
     horizon = _whole(horizon, "horizon")
-    table = _clean(sales)
-    freq = freq or calendar.infer_frequency(table["ds"])
-    table["ds"] = calendar.snap_to_periods(table["ds"], freq)
-    table = table.groupby(["unique_id", "ds"], sort=True, observed=True)["y"].sum().reset_index()
-    m = season_length if season_length else calendar.season_length_for(freq)
-    ids, last, panel = _panel(table, freq)
+    sales = sales_panel(sales, freq=freq)
+    m = season_length if season_length else calendar.season_length_for(sales.freq)
     fitted = AutoForecaster(horizon, season_length=_whole(m, "season_length"))
-    out = fitted.fit(panel, on_progress=on_progress).predict(horizon, level=levels)
-    return _to_frame(ids, last, out, horizon, freq, levels)
+    out = fitted.fit(sales.panel, on_progress=on_progress).predict(horizon, level=levels)
+    return _to_frame(sales, out, horizon, levels)
 
 
 def forecast_values(values: Sequence[float], horizon: int, *, season_length: int = 0,
@@ -85,62 +82,10 @@ def forecast_values(values: Sequence[float], horizon: int, *, season_length: int
     return frame
 
 
-def _clean(sales: pd.DataFrame) -> pd.DataFrame:
-    """Check the contract columns, naming the first bad row; keep only those three."""
-    for col in ("unique_id", "ds", "y"):
-        if col not in sales.columns:
-            raise InputError("required column is missing", column=col)
-    table = sales[["unique_id", "ds", "y"]].copy()
-    if table.empty:
-        raise InputError("no sales rows to forecast")
-    table["unique_id"] = table["unique_id"].astype(str)
-    if not pd.api.types.is_datetime64_any_dtype(table["ds"]):
-        parsed = pd.to_datetime(table["ds"], errors="coerce", format="mixed")
-        _first_bad(parsed.isna(), table["ds"], "ds", "is not a date")
-        table["ds"] = parsed
-    _first_bad(table["ds"].isna(), table["ds"], "ds", "is empty")
-    y = pd.to_numeric(table["y"], errors="coerce")
-    _first_bad(~np.isfinite(y.astype(float)), table["y"], "y", "is not a number")
-    table["y"] = y.astype(float)
-    return table
-
-
-def _first_bad(bad: pd.Series, cells: pd.Series, column: str, message: str) -> None:
-    if bad.any():
-        row = bad.index[bad.to_numpy()][0]
-        raise InputError(f"{cells[row]!r} {message}", row=row, column=column)
-
-
-def _panel(table: pd.DataFrame, freq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Right-aligned panel (zeros inside each series, NaN before its first sale)."""
-    grid = calendar.period_grid(table["ds"].min(), table["ds"].max(), freq)
-    pos = grid.get_indexer(table["ds"])
-    if (pos < 0).any():
-        raise InputError(f"dates do not fall on a regular {freq} calendar", column="ds")
-    codes, ids = pd.factorize(table["unique_id"], sort=True)
-    # The file is one export: a series without sales in its last periods sold zero there.
-    last = np.full(len(ids), len(grid) - 1)
-    first_sale = np.full(len(ids), np.iinfo(np.int64).max)
-    sold = table["y"].to_numpy() != 0
-    np.minimum.at(first_sale, codes[sold], pos[sold])
-    first_sale = np.where(first_sale == np.iinfo(np.int64).max, last, first_sale)
-    width = int((last - first_sale).max()) + 1
-    col = width - 1 - (last[codes] - pos)
-    cols = np.arange(width)[None, :]
-    panel = np.where(cols >= (width - 1 - (last - first_sale))[:, None], 0.0, np.nan)
-    keep = pos >= first_sale[codes]  # zeros before a series' first sale: not yet listed
-    panel[codes[keep], col[keep]] = table["y"].to_numpy()[keep]
-    return np.asarray(ids, dtype=str), grid[last], panel
-
-
-def _to_frame(ids, last, out, horizon, freq, levels) -> pd.DataFrame:
-    n = len(ids)
-    ds = np.empty(n * horizon, dtype="datetime64[ns]")
-    for end in pd.unique(last):
-        rows = np.repeat(last == end, horizon)
-        dates = calendar.future_periods(end, horizon, freq).to_numpy()
-        ds[rows] = np.tile(dates, int(rows.sum()) // horizon)
-    frame = pd.DataFrame({"unique_id": np.repeat(ids, horizon), "ds": ds})
+def _to_frame(sales: SalesPanel, out: dict, horizon: int, levels) -> pd.DataFrame:
+    dates = calendar.future_periods(sales.last, horizon, sales.freq)
+    frame = pd.DataFrame({"unique_id": np.repeat(sales.ids, horizon),
+                          "ds": np.tile(dates.to_numpy(), len(sales.ids))})
     frame["forecast"] = out["mean"].ravel()
     for lv in levels:
         frame[f"lo_{_fmt(lv)}"] = out[f"lo-{_fmt(lv)}"].ravel()

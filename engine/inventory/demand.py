@@ -7,64 +7,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.errors import InputError
-from engine.forecasting import AutoForecaster, calendar
-
-
-@dataclass(frozen=True)
-class History:
-    """Sales as a right-aligned panel: one row per item, NaN before its first sale."""
-
-    ids: np.ndarray
-    panel: np.ndarray
-    last: pd.Timestamp
-    freq: str
+from engine.forecasting import AutoForecaster
 
 
 @dataclass(frozen=True)
 class DemandForecast:
-    """Per item: forecast path (n_items, horizon), error variance per period, whole units, model."""
+    """Per item: forecast path (n_items, horizon), error variance per period, whole units, model.
+
+    `yearly_rate` is the mean sales per period over the last year of history: what the
+    EOQ trades ordering cost against holding cost on (None: use the forecast's rate).
+    """
 
     mean: np.ndarray
     var: np.ndarray
     counts: np.ndarray
     model: np.ndarray
+    yearly_rate: np.ndarray | None = None
 
 
-def sales_history(sales: pd.DataFrame, *, freq: str | None = None) -> History:
-    """Check a long sales table (`unique_id, ds, y`) and lay it out as a panel.
-
-    Several rows for one period are summed; periods absent inside a series are zero
-    sales; the panel ends at the last period of the whole table (an item without recent
-    sales has sold nothing lately).
-    """
-    for col in ("unique_id", "ds", "y"):
-        if col not in sales.columns:
-            raise InputError("required column is missing", column=col)
-    if sales.empty:
-        raise InputError("no sales rows")
-    table = sales[["unique_id", "ds", "y"]].reset_index(drop=True)
-    ds = pd.to_datetime(table["ds"], errors="coerce", format="mixed")
-    y = pd.to_numeric(table["y"], errors="coerce").to_numpy(dtype=float)
-    for bad, col, what in ((ds.isna().to_numpy(), "ds", "is not a date"),
-                           (~np.isfinite(y), "y", "is not a number")):
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{table[col][row]!r} {what}", row=row, column=col)
-    freq = freq or calendar.infer_frequency(ds)
-    ds = calendar.snap_to_periods(ds, freq)
-    grid = calendar.period_grid(ds.min(), ds.max(), freq)
-    pos = grid.get_indexer(ds)
-    codes, ids = pd.factorize(table["unique_id"].astype(str), sort=True)
-    panel = np.zeros((len(ids), len(grid)))
-    np.add.at(panel, (codes, pos), y)
-    sold = panel != 0
-    first = np.where(sold.any(axis=1), sold.argmax(axis=1), len(grid) - 1)
-    panel[np.arange(len(grid))[None, :] < first[:, None]] = np.nan
-    return History(np.asarray(ids, dtype=str), panel, grid[-1], freq)
-
-
-def forecast_demand(panel: np.ndarray, horizon: int, *, season_length: int = 1) -> DemandForecast:
+def forecast_demand(panel: np.ndarray, horizon: int, *, season_length: int = 1,
+                    year: int | None = None) -> DemandForecast:
     """Fit the forecast engine to a right-aligned panel and keep what sizes stock.
 
     Parameters
@@ -75,13 +37,20 @@ def forecast_demand(panel: np.ndarray, horizon: int, *, season_length: int = 1) 
         Periods ahead (lead time, plus the review period when periodic).
     season_length : int, default=1
         Periods per season.
+    year : int, optional
+        Periods in a year, for `yearly_rate` (absent: no yearly rate).
     """
     Y = np.asarray(panel, dtype=float)
     seen = ~np.isnan(Y).all(axis=0)
     Y = Y[:, int(np.argmax(seen)):] if seen.any() else Y[:, -1:]
     fitted = AutoForecaster(int(horizon), season_length=int(season_length)).fit(Y)
+    yearly = None
+    if year:
+        with np.errstate(all="ignore"):
+            yearly = np.nan_to_num(np.nanmean(Y[:, -int(year):], axis=1))
     return DemandForecast(fitted.mean_, np.asarray(fitted.residual_var_, dtype=float),
-                          np.asarray(fitted.counts_, dtype=bool), np.asarray(fitted.models_))
+                          np.asarray(fitted.counts_, dtype=bool), np.asarray(fitted.models_),
+                          yearly)
 
 
 def periods_per_year(freq: str) -> float:

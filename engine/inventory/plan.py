@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.forecasting import calendar
-from engine.inventory.demand import DemandForecast, forecast_demand, periods_per_year, sales_history
+from engine.forecasting import calendar, sales_panel
+from engine.inventory.demand import DemandForecast, forecast_demand, periods_per_year
 from engine.inventory.eoq import economic_order_quantity, round_order_quantity
 from engine.inventory.leadtime import cumulative, lead_time_demand
 from engine.inventory.policy import ReorderPolicy
@@ -103,7 +103,7 @@ def plan_reorders(sales: pd.DataFrame, items: pd.DataFrame, *, freq: str | None 
         fill rate, `days_of_cover` and `stockout_date` from stock on hand alone.
     """
     items = check_items(items)
-    history = sales_history(sales, freq=freq)
+    history = sales_panel(sales, freq=freq)
     m = int(season_length) if season_length else calendar.season_length_for(history.freq)
     where = pd.Index(history.ids).get_indexer(items["unique_id"])
     horizon = np.maximum(np.ceil(items["lead_time"].to_numpy() + review_period), 1).astype(int)
@@ -133,7 +133,8 @@ def plan_from_forecast(items: pd.DataFrame, demand: DemandForecast, *, periods_y
     L, sd = items["lead_time"].to_numpy(), items["lead_time_sd"].to_numpy()
     rate = np.array([cumulative(p, max(L[i], 1.0)) / max(L[i], 1.0)
                      for i, p in enumerate(demand.mean)])
-    q = order_quantities(items, rate * periods_year, fallback=rate * np.maximum(L, 1.0))
+    yearly = rate if demand.yearly_rate is None else demand.yearly_rate
+    q = order_quantities(items, yearly * periods_year, fallback=rate * np.maximum(L, 1.0))
     lead = [lead_time_demand(demand.mean[i], demand.var[i], L[i], lead_time_sd=sd[i],
                              discrete=bool(demand.counts[i])) for i in range(len(items))]
     # (s, Q) is checked once a period of the sales data; order-up-to every `review_period`
