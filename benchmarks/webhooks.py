@@ -46,7 +46,6 @@ def main() -> None:
         extra = {}
         if args.scale_out:
             import psycopg
-            import redis
 
             base = os.environ.get("SHELFWISE_TEST_POSTGRES_URL", "postgresql://shelfwise:"
                                   "shelfwise@127.0.0.1:5432/shelfwise_test")
@@ -56,8 +55,8 @@ def main() -> None:
                 conn.execute(f'CREATE DATABASE "{name}"')
             extra = {"SHELFWISE_DATABASE_URL": base.rsplit("/", 1)[0] + f"/{name}",
                      "SHELFWISE_QUEUE_URL": os.environ.get("SHELFWISE_TEST_REDIS_URL",
-                                                           "redis://127.0.0.1:6379/15")}
-            redis.Redis.from_url(extra["SHELFWISE_QUEUE_URL"]).flushdb()
+                                                           "redis://127.0.0.1:6379/15"),
+                     "SHELFWISE_QUEUE_NAME": name}
         env = lh.app_env(tmp, standin.origin, **extra)
         log = tmp / "bench.log"
         lh.register_shop(env, standin.add_token(SHOP), log)
@@ -92,6 +91,9 @@ def main() -> None:
         finally:
             for proc in procs:
                 lh.stop(proc)
+            if args.scale_out:
+                with psycopg.connect(base, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         per_order = collections.Counter(m["variables"]["orderId"] for m in standin.mutations
                                         if m["name"] == "orderRiskAssessmentCreate")
         setup = "scale-out (PostgreSQL, Redis, gunicorn -w 2, 2 consumers)" if args.scale_out \

@@ -64,12 +64,15 @@ def database():
 
 @pytest.fixture
 def queue():
+    """A queue name of this run's own: runs on one machine may share the Redis."""
     import redis
 
+    name = f"shelfwise-test-{uuid.uuid4().hex[:10]}"
+    yield name
     client = redis.Redis.from_url(REDIS)
-    client.flushdb()  # the tests' own database index
-    yield REDIS
-    client.flushdb()
+    keys = client.keys(f"huey.*.{name}")
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, 
     import psycopg
 
     env = lh.app_env(tmp_path, standin.origin, SHELFWISE_DATABASE_URL=database,
-                     SHELFWISE_QUEUE_URL=queue)
+                     SHELFWISE_QUEUE_URL=REDIS, SHELFWISE_QUEUE_NAME=queue)
     log = tmp_path / "services.log"
     token = standin.add_token(SHOP)
     lh.register_shop(env, token, log)

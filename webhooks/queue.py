@@ -1,5 +1,8 @@
 """The one Huey instance, built at import from `SHELFWISE_QUEUE_URL` (SQLite file or Redis).
 
+`SHELFWISE_QUEUE_NAME` (default ``shelfwise``) names the queue, so several installations
+(or test runs) can share one Redis.
+
 Tasks import `huey` from here; a consumer loads `webhooks.jobs.huey`, which imports this
 instance and every task. Tests set ``huey.immediate = True`` to run tasks inline.
 """
@@ -28,4 +31,5 @@ def make_huey(url: str, name: str = "shelfwise") -> Huey:
     raise ValueError(f"SHELFWISE_QUEUE_URL must start with sqlite:/// or redis://, got {url!r}")
 
 
-huey = make_huey(str(settings.load()["QUEUE_URL"]))
+_settings = settings.load()
+huey = make_huey(str(_settings["QUEUE_URL"]), str(_settings["QUEUE_NAME"]))

@@ -28,6 +28,7 @@ ENV_KEYS = {
     "SHELFWISE_ASSESSMENT_LEASE_SECONDS": "ASSESSMENT_LEASE_SECONDS",
     "SHELFWISE_REQUEUE_AFTER_SECONDS": "REQUEUE_AFTER_SECONDS",
     "SHELFWISE_SHOPIFY_BACKOFF": "SHOPIFY_BACKOFF",
+    "SHELFWISE_QUEUE_NAME": "QUEUE_NAME",
 }
 """Environment variable -> Flask config key. The first six are the contract; the last are extras."""
 
@@ -76,6 +77,7 @@ def load(instance: str | None = None, env: Mapping[str, str] | None = None) -> d
     config["QUEUE_URL"] = config["QUEUE_URL"] or \
         f"sqlite:///{os.path.join(instance, 'queue.sqlite3')}"
     config["API_VERSION"] = config["API_VERSION"] or DEFAULT_API_VERSION
+    config["QUEUE_NAME"] = config["QUEUE_NAME"] or "shelfwise"
     for key, default in (("ASSESSMENT_LEASE_SECONDS", 120.0), ("REQUEUE_AFTER_SECONDS", 120.0),
                          ("SHOPIFY_BACKOFF", 0.5)):
         config[key] = float(config[key]) if config[key] else default
