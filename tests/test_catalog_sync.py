@@ -217,3 +217,22 @@ def test_shop_sync_and_recommend_commands(app, token, standin, monkeypatch, tmp_
     assert standin.metafields
     for cmd in (["shop", "sync", "--help"], ["shop", "recommend", "--help"]):
         assert runner.invoke(cli, cmd).exit_code == 0
+
+
+def test_daily_job_syncs_a_new_shop_and_polling_finishes_it(app, token, standin):
+    from webhooks import catalog_jobs
+
+    with app.app_context():
+        assert catalog_jobs.daily_advice.call_local() == 1  # never synced: a sync starts
+        for _ in range(200):
+            if rows(app, CatalogSync)[0].status != "running":
+                break
+            catalog_jobs.poll_syncs.call_local()
+    sync = rows(app, CatalogSync)[0]
+    assert sync.status == "done"
+    assert standin.metafields  # the finished sync enqueued the recommendations
+    with app.app_context():
+        writes = standin.mutation_count("metafieldsSet")
+        catalog_jobs.daily_advice.call_local()  # synced recently: recommend only
+    assert standin.mutation_count("metafieldsSet") > writes
+    assert len(rows(app, CatalogSync)) == 1

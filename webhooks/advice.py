@@ -45,7 +45,7 @@ HISTORY_SHOWN_DAYS = 56
 CHARTED_PRODUCTS = 8
 COMPANIONS = 5
 RECENT_ORDERS = 20
-FRAUD_HISTORY = 2000
+FRAUD_HISTORY = 1000  # orders the risk model of the dashboard learns from
 DEFAULT_LEAD_TIME_DAYS = 7
 MAX_STOCKOUT_DAYS = 3 * 365  # a stock-out further away is shown as none
 

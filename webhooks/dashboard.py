@@ -145,7 +145,9 @@ def render(domain: str, *, embedded: bool) -> str:
                  "<script src='https://cdn.shopify.com/shopifycloud/app-bridge.js'></script>"]
     head.append("</head><body>")
     body = [
-        "<ui-title-bar title='Shelfwise'></ui-title-bar>" if embedded else "",
+        "<ui-title-bar title='Shelfwise'></ui-title-bar><ui-nav-menu>"
+        "<a href='/dashboard' rel='home'>Dashboard</a><a href='/'>Fraud checks</a>"
+        "</ui-nav-menu>" if embedded else "",
         "<main class='page'>",
         _header(domain, summary, computed, window, is_demo),
         _forecast_section(insights.get("forecast", ([], None))[0]),
@@ -321,7 +323,7 @@ _CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 -apple-system,
 BlinkMacSystemFont,"San Francisco","Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-ui-title-bar{display:none}
+ui-title-bar,ui-nav-menu{display:none}
 .page{max-width:1200px;margin:0 auto;padding:20px 24px 40px}
 header h1{font-size:20px;margin:0 0 2px}
 .shop{margin:0;font-weight:600;color:var(--muted)}
