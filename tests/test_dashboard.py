@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from connectors.cli.demo import build_demo_app
 from connectors.demo_store import DEMO_SHOP
 from tests.app_support import API_KEY, API_SECRET, SECRET_KEY, session_token
-from webhooks import create_app, demo, shops
+from webhooks import advice, create_app, demo, shops
+from webhooks.catalog_jobs import customers_redact
 from webhooks.queue import huey
-from webhooks.storage import CatalogSync, db
+from webhooks.storage import CatalogSync, Order, db
 
 SECTIONS = ("forecasts", "reorder", "upsell", "orders")
 
@@ -126,3 +129,16 @@ def test_demo_command_builds_without_serving(tmp_path):
         huey.immediate = False
     assert res.exit_code == 0, res.output
     assert "28 products" in res.output
+
+
+def test_redacted_orders_leave_the_dashboard(plain_app):
+    with plain_app.app_context():
+        with db().session() as session:
+            shop = shops.get_shop(session, DEMO_SHOP)
+            latest = session.scalars(select(Order).where(Order.shop_id == shop.id)
+                                     .order_by(Order.created_at.desc()).limit(1)).one()
+            order_id, customer = latest.order_id, json.loads(latest.payload)["customer"]
+        customers_redact(DEMO_SHOP, {"shop_domain": DEMO_SHOP, "customer": customer,
+                                     "orders_to_redact": [int(order_id)]})
+        kept = advice.load_insights(shop.id)["orders"][0]
+    assert kept and order_id not in {o["order_id"] for o in kept}

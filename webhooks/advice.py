@@ -24,7 +24,6 @@ from connectors.shopify.catalog import gid
 from engine.errors import InputError
 from engine.forecasting import forecast
 from engine.fraud import FraudScorer
-from engine.inventory.plan import plan_reorders
 from engine.upsell import UpsellRecommender
 from webhooks import shops
 from webhooks.storage import (
@@ -227,12 +226,10 @@ def _plan(sales: pd.DataFrame, variants: pd.DataFrame, lead_time: float,
     items = pd.DataFrame({"unique_id": sold["variant_gid"].to_numpy(),
                           "on_hand": sold["on_hand"].to_numpy(float),
                           "lead_time": float(lead_time)})
-    try:
-        plan = plan_reorders(sales, items, freq="D", as_of=today)
-    except (OverflowError, pd.errors.OutOfBoundsTimedelta):
-        # engine.inventory dates a stock-out millions of days away on near-zero demand,
-        # beyond pandas' calendar: plan without dates, date the near ones here
-        plan = _plan_undated(sales, items)
+    # `plan_reorders(sales, items, freq="D", as_of=today)` would date a stock-out millions of
+    # days away on near-zero demand, beyond pandas' calendar (OutOfBoundsTimedelta): plan
+    # undated with the same engine steps, and date the stock-outs within reach here
+    plan = _plan_undated(sales, items)
     days = plan["days_of_cover"].to_numpy(float)
     soon = np.isfinite(days) & (days <= MAX_STOCKOUT_DAYS)
     plan["stockout_date"] = [today + pd.Timedelta(days=int(np.floor(d))) if ok else pd.NaT
@@ -241,7 +238,8 @@ def _plan(sales: pd.DataFrame, variants: pd.DataFrame, lead_time: float,
 
 
 def _plan_undated(sales: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """`plan_reorders` (continuous review, daily sales) without stock-out dates."""
+    """`engine.inventory.plan.plan_reorders` (continuous review, daily sales, one lead
+    time for all items) without stock-out dates."""
     from engine.forecasting import calendar, sales_panel
     from engine.inventory.demand import (
         DemandForecast,
@@ -382,6 +380,24 @@ def load_insights(shop_id: int) -> dict[str, tuple[object, datetime]]:
     with db().session() as session:
         return {i.kind: (json.loads(i.content), i.computed_at) for i in session.scalars(
             select(ShopInsight).where(ShopInsight.shop_id == shop_id))}
+
+
+def forget_orders(shop: str) -> int:
+    """Drop orders no longer stored (redacted) from the dashboard's recent orders."""
+    with db().session() as session:
+        row = shops.get_shop(session, shop)
+        if row is None:
+            return 0
+        insight = session.scalar(select(ShopInsight).where(ShopInsight.shop_id == row.id,
+                                                           ShopInsight.kind == "orders"))
+        if insight is None:
+            return 0
+        recent = json.loads(insight.content)
+        ids = [r["order_id"] for r in recent]
+        kept = set(session.scalars(select(Order.order_id).where(
+            Order.shop_id == row.id, Order.order_id.in_(ids))).all()) if ids else set()
+        insight.content = json.dumps([r for r in recent if r["order_id"] in kept])
+        return len(ids) - len(kept)
 
 
 def metafields(writeback: dict) -> list[dict]:

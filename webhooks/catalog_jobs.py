@@ -81,7 +81,18 @@ def bulk_finished(shop: str, payload: dict) -> str:
     return outcome
 
 
+_redact_customer = HANDLERS["customers/redact"]
+
+
+def customers_redact(shop: str, payload: dict) -> str:
+    """`customers/redact`: the issue-6 redaction, then the dashboard forgets those orders."""
+    outcome = _redact_customer(shop, payload)
+    advice.forget_orders(shop)
+    return outcome
+
+
 HANDLERS.update({
+    "customers/redact": customers_redact,
     "bulk_operations/finish": bulk_finished,
     "products/create": catalog.product_updated,
     "products/update": catalog.product_updated,
