@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import secrets
 import threading
 import time
@@ -85,6 +86,7 @@ class ShopifyStandIn:
 
     def start(self) -> ShopifyStandIn:
         admin_schema()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.origin = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -50,7 +50,7 @@ def _payloads(shop_id: int, *, after_pk: int = 0, exclude: str | None = None,
     query = select(Order.id, Order.payload).where(Order.shop_id == shop_id, Order.id > after_pk)
     if exclude is not None:
         query = query.where(Order.order_id != exclude)
-    with db().session() as session:  # short transactions: never hold the lock while fitting
+    with db().reading() as session:
         rows = session.execute(query.order_by(Order.id.desc()).limit(limit)).all()
     rows.reverse()
     return [json.loads(p) for _, p in rows], max((pk for pk, _ in rows), default=after_pk)
@@ -87,7 +87,7 @@ def _fresh(shop_id: int, order_id: str) -> _Fitted | None:
         fitted = _cache.get(shop_id)
     if fitted is None or time.monotonic() - fitted.at > REFIT_AFTER_SECONDS:
         return None
-    with db().session() as session:
+    with db().reading() as session:
         newer = session.scalar(select(func.count()).select_from(Order).where(
             Order.shop_id == shop_id, Order.id > fitted.last_pk, Order.order_id != order_id))
     return fitted if newer <= REFIT_AFTER_ORDERS else None

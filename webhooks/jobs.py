@@ -78,7 +78,7 @@ def requeue_stale() -> int:
 def requeue(older_than: float = 0.0) -> int:
     """Enqueue again every queued delivery received more than `older_than` seconds ago."""
     cutoff = utcnow() - timedelta(seconds=older_than)
-    with db().session() as session:
+    with db().reading() as session:
         ids = session.scalars(select(Delivery.id).where(
             Delivery.status == "queued", Delivery.received_at <= cutoff,
             Delivery.attempts < MAX_DELIVERY_ATTEMPTS)).all()

@@ -153,8 +153,10 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn):
         # Take the write lock up front: a deferred transaction that later writes can fail
-        # with "database is locked" without waiting for the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # with "database is locked" without waiting for the busy timeout. Readers (WAL
+        # mode) need no lock and must not hold one while reading a shop's history.
+        readonly = conn.get_execution_options().get("shelfwise_readonly")
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -195,11 +197,19 @@ class Database:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.readers = sessionmaker(self.engine.execution_options(shelfwise_readonly=True),
+                                    expire_on_commit=False)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success, rolled back on error, always closed."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (on SQLite it takes no write lock)."""
+        with self.readers() as session, session.begin():
             yield session
 
 
