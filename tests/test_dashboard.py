@@ -19,7 +19,7 @@ from webhooks.catalog_jobs import customers_redact
 from webhooks.queue import huey
 from webhooks.storage import CatalogSync, Order, db
 
-SECTIONS = ("forecasts", "reorder", "upsell", "orders")
+SECTIONS = ("forecasts", "reorder", "upsell", "orders", "segments", "anomalies")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_demo_home_leads_to_the_demo_dashboard(demo_app):
     page = res.get_data(as_text=True)
     for section in SECTIONS:
         assert f"id='{section}'" in page
-    assert page.count("<svg") == 8 and "class=\"band band-95\"" in page
+    assert page.count("<svg class=\"chart\"") == 8 and "class=\"band band-95\"" in page
     assert "units/day" in page and " units</td>" in page and "days</td>" in page
     assert re.search(r"risk-(high|medium)", page)  # the demo's risky orders show
     assert "Demo store." in page

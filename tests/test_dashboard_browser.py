@@ -55,9 +55,10 @@ def test_every_section_renders_in_chromium(demo_url):
     done = chromium("--dump-dom", demo_url)
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
-    for section in ("forecasts", "reorder", "upsell", "orders"):
+    for section in ("forecasts", "reorder", "upsell", "orders", "segments", "anomalies"):
         assert f'id="{section}"' in dom, section
-    assert dom.count("<svg") == 8
+    assert dom.count('<svg class="chart"') == 8  # one forecast chart per best seller
+    assert dom.count('<svg class="chart bars"') == 1  # customers per segment
     assert dom.count('class="forecast"') == 8 and dom.count('class="history"') == 8
     assert "Order this week" in dom and "Download the plan (CSV)" in dom
     assert "bought in" in dom  # the upsell pairs' "why"

@@ -21,9 +21,11 @@ from sqlalchemy import select
 
 from connectors.shopify import catalog as shopify_catalog
 from connectors.shopify.catalog import gid
+from engine.anomalies import detect_anomalies
 from engine.errors import InputError
 from engine.forecasting import forecast
 from engine.fraud import FraudScorer
+from engine.segments import segment_customers
 from engine.upsell import UpsellRecommender
 from webhooks import shops
 from webhooks.storage import (
@@ -175,6 +177,11 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     insights["orders"] = _recent_risk(shop_id, payloads)
     advice.seconds["fraud"] = round(time.monotonic() - t, 2)
 
+    # extras: customer segments, unusual days of sales
+    t = time.monotonic()
+    insights["segments"], insights["anomalies"] = _extras(payloads, today)
+    advice.seconds["segments_anomalies"] = round(time.monotonic() - t, 2)
+
     insights["writeback"] = {
         "products": {p: recs for p, recs in companions.items() if p in titles},
         "variants": {r["unique_id"]: {"reorder_point": r["reorder_point"],
@@ -185,6 +192,7 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     insights["summary"] = {"as_of": str(today.date()), "products": len(products),
                            "variants": len(variants), "orders": len(payloads),
                            "order_lines": len(lines), "lead_time_days": lead_time_days,
+                           "currency": _currency(payloads),
                            "first_order": str(lines["created_at"].min().date()) if len(lines)
                            else None,
                            "last_order": str(lines["created_at"].max().date()) if len(lines)
@@ -358,6 +366,64 @@ def _recent_risk(shop_id: int, payloads: list[dict]) -> list[dict]:
                      "reasons": (a.reasons if a else (s.reasons if s is not None else "")) or "",
                      "assessed_by": "order webhook" if a else "dashboard refresh"})
     return rows
+
+
+def _currency(payloads: list[dict]) -> str:
+    seen = pd.Series([o.get("currency") for o in payloads[-500:] if o.get("currency")])
+    return str(seen.mode().iloc[0]) if len(seen) else ""
+
+
+def _extras(payloads: list[dict], today: pd.Timestamp) -> tuple[list[dict], list[dict]]:
+    """Customer segments (RFM) and the days of the last 90 whose sales were out of line."""
+    rows = [(str((o.get("customer") or {}).get("id") or ""), o.get("created_at"),
+             o.get("total_price")) for o in payloads
+            if not o.get("cancel_reason") and not o.get("test")]
+    orders = pd.DataFrame(rows, columns=["customer_id", "created_at", "amount"])
+    orders["created_at"] = pd.to_datetime(orders["created_at"], utc=True, errors="coerce",
+                                          format="mixed").dt.tz_localize(None)
+    orders["amount"] = pd.to_numeric(orders["amount"], errors="coerce")
+    orders = orders.dropna()
+    orders = orders[orders["created_at"] < today]
+    segments: list[dict] = []
+    known = orders[orders["customer_id"] != ""]
+    if known["customer_id"].nunique() >= 10:
+        try:
+            table = segment_customers(known, as_of=today - pd.Timedelta(days=1))
+        except InputError as err:
+            log.info("no segments: %s", err)
+        else:
+            spend = known.groupby("customer_id")["amount"].sum()
+            table["revenue"] = table["customer_id"].astype(str).map(spend).fillna(0.0)
+            grouped = table.groupby("segment").agg(
+                customers=("customer_id", "size"), revenue=("revenue", "sum"),
+                expected=("expected_purchases", "sum")).sort_values("customers",
+                                                                     ascending=False)
+            total = float(grouped["customers"].sum())
+            segments = [{"segment": str(name), "customers": int(r.customers),
+                         "share": round(r.customers / total, 4),
+                         "revenue": round(float(r.revenue), 2),
+                         "expected_purchases_90_days": round(float(r.expected), 1)}
+                        for name, r in grouped.iterrows()]
+    anomalies: list[dict] = []
+    if len(orders):
+        daily = orders.assign(ds=orders["created_at"].dt.normalize()).groupby("ds")["amount"]\
+            .sum()
+        grid = pd.date_range(today - pd.Timedelta(days=HISTORY_SHOWN_DAYS * 2), today -
+                             pd.Timedelta(days=1), freq="D")
+        daily = daily.reindex(grid, fill_value=0.0)
+        if (daily > 0).sum() >= 28:
+            try:
+                flags = detect_anomalies(pd.DataFrame({"ds": daily.index,
+                                                       "amount": daily.to_numpy()}))
+            except InputError as err:
+                log.info("no unusual days: %s", err)
+            else:
+                hits = flags[flags["anomaly"]].sort_values("ds", ascending=False).head(8)
+                anomalies = [{"ds": str(pd.Timestamp(r.ds).date()),
+                              "amount": round(float(r.amount), 2), "score": round(
+                                  float(r.score), 1), "reason": str(r.reason)}
+                             for r in hits.itertuples()]
+    return segments, anomalies
 
 
 # --- storing and writing back ------------------------------------------------------------------

@@ -106,3 +106,27 @@ def forecast_chart(history: list[list], forecast: list[list], *, title: str,
         f'fill-opacity="0.14"/><text x="318" y="0" class="tick">95% interval</text></g>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def bar_chart(rows: list[tuple[str, float, str]], *, title: str, width: int = 600) -> str:
+    """Horizontal bars: `rows` of (label, value, value text), largest first."""
+    if not rows:
+        return ""
+    bar_h, gap, label_w, text_w = 18, 6, 150, 130
+    height = len(rows) * (bar_h + gap) + gap
+    top = max(v for _, v, _ in rows) or 1.0
+    span = width - label_w - text_w
+    parts = [f'<svg class="chart bars" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+             f"<title>{escape(title)}</title>"]
+    for i, (label, value, text) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        w = max(span * value / top, 1.0)
+        parts.append(f'<text x="{label_w - 8}" y="{y + 13}" class="tick" text-anchor="end">'
+                     f"{escape(label)}</text>")
+        parts.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                     f'rx="3" fill="{FORECAST_COLOR}" fill-opacity="0.75"/>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 13}" class="tick">'
+                     f"{escape(text)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)

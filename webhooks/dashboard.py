@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from connectors.shopify import ShopifyError
 from connectors.shopify.client import shop_domain
 from webhooks import admin, advice, catalog, demo, shops
-from webhooks.charts import forecast_chart
+from webhooks.charts import bar_chart, forecast_chart
 from webhooks.shopify_hooks import as_shopify_req, shopify_app
 from webhooks.storage import db
 
@@ -154,6 +154,8 @@ def render(domain: str, *, embedded: bool) -> str:
         _reorder_section(insights.get("reorder", ([], None))[0], summary, csv_link),
         _upsell_section(insights.get("upsell", ([], None))[0]),
         _orders_section(insights.get("orders", ([], None))[0]),
+        _segments_section(insights.get("segments", ([], None))[0], summary),
+        _anomalies_section(insights.get("anomalies", ([], None))[0], summary),
         "<footer class='muted'>Shelfwise writes its advice to your store as metafields "
         "(namespace <code>$app:shelfwise</code>): <code>complementary_products</code> on "
         "products; <code>reorder_point</code>, <code>order_quantity</code> and "
@@ -302,6 +304,48 @@ def _orders_section(orders: list[dict]) -> str:
                  content)
 
 
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.2f} {escape(currency)}".strip()
+
+
+def _segments_section(segments: list[dict], summary: dict) -> str:
+    currency = (summary or {}).get("currency") or ""
+    if not segments:
+        content = "<p class='empty'>Too few customers to group yet.</p>"
+    else:
+        chart = bar_chart([(s["segment"], s["customers"],
+                            f"{s['customers']:,} customers ({s['share']:.0%})")
+                           for s in segments], title="Customers per segment")
+        body = "".join(
+            f"<tr><td>{escape(s['segment'])}</td><td class='num'>{s['customers']:,}</td>"
+            f"<td class='num'>{_money(s['revenue'], currency)}</td>"
+            f"<td class='num'>{s['expected_purchases_90_days']:,.0f} orders</td></tr>"
+            for s in segments)
+        content = (f"<div class='split'><figure class='segments-chart'>{chart}</figure>"
+                   "<div class='table-wrap'><table><tr><th>Segment</th>"
+                   "<th class='num'>Customers</th><th class='num'>Spent so far</th>"
+                   "<th class='num'>Expected, next 90 days</th></tr>" + body +
+                   "</table></div></div>")
+    return _card("segments", "Customers",
+                 "Customers grouped by how recently, how often and how much they bought "
+                 "(RFM), with the purchases a BG/NBD model expects from them.", content)
+
+
+def _anomalies_section(days: list[dict], summary: dict) -> str:
+    currency = (summary or {}).get("currency") or ""
+    if not days:
+        content = "<p class='empty'>No day of the last 16 weeks stands out.</p>"
+    else:
+        body = "".join(f"<tr><td>{escape(d['ds'])}</td>"
+                       f"<td class='num'>{_money(d['amount'], currency)}</td>"
+                       f"<td class='why'>{escape(d['reason'])}</td></tr>" for d in days)
+        content = ("<div class='table-wrap'><table><tr><th>Day</th><th class='num'>Sales</th>"
+                   "<th>Why it stands out</th></tr>" + body + "</table></div>")
+    return _card("anomalies", "Unusual days",
+                 "Days of the last 16 weeks whose sales were far from a typical day of the "
+                 "same weekday.", content)
+
+
 def _risk_badge(level: str | None, score) -> str:
     if not level:
         return "<span class='badge'>not scored</span>"
@@ -344,6 +388,7 @@ figcaption span{color:var(--muted)}
 svg.chart{display:block;height:auto}
 svg .tick{font-size:10px;fill:#616161}
 svg .axis{font-size:10px;fill:#616161}
+svg.bars .tick{font-size:12px;fill:#303030}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:7px 8px;border-bottom:1px solid var(--border);
@@ -365,4 +410,7 @@ padding:6px 12px;text-decoration:none;font-weight:550}
 .empty{color:var(--muted);font-style:italic}
 code{background:#f1f1f1;border-radius:4px;padding:0 4px;font-size:12px}
 footer{margin-top:20px;font-size:12px}
+.split{display:grid;grid-template-columns:minmax(320px,1fr) minmax(320px,1fr);gap:16px;
+align-items:start}
+figure.segments-chart{border:0;padding:0}
 """
