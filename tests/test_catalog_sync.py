@@ -236,3 +236,13 @@ def test_daily_job_syncs_a_new_shop_and_polling_finishes_it(app, token, standin)
         catalog_jobs.daily_advice.call_local()  # synced recently: recommend only
     assert standin.mutation_count("metafieldsSet") > writes
     assert len(rows(app, CatalogSync)) == 1
+
+
+def test_sync_and_write_back_pace_through_throttling(app, token, standin):
+    standin.throttle_every = 3  # every third call answers THROTTLED (HTTP 200)
+    with app.app_context():
+        summary = catalog.sync_now(SHOP, interval=0.05)
+        written = advice.recommend(SHOP).metafields_written
+    assert summary["counts"]["orders"] == 400
+    assert written == len(standin.metafields) > 0
+    assert standin.rejected == []
