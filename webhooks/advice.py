@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -507,7 +507,3 @@ def recommend(shop: str, *, write: bool = True, as_of: datetime | None = None,
     log.info("advice for %s: %d products, %d variants, %d metafields (%s)", domain,
              advice.products, advice.variants, advice.metafields_written, advice.seconds)
     return advice
-
-
-def stale_after() -> timedelta:
-    return timedelta(days=7)

@@ -15,7 +15,6 @@ the values in the admin and themes can read them (storefront access ``PUBLIC_REA
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -99,22 +98,6 @@ def bulk_operation(api: ShopifyClient, shop: str, token: str, gid: str) -> BulkO
     if not node:
         raise ShopifyError("not_found", f"bulk operation {gid} not found", 200)
     return BulkOperation.from_node(node)
-
-
-def wait_for(api: ShopifyClient, shop: str, token: str, gid: str, *, interval: float = 2.0,
-             timeout: float = 3600.0, sleep: Callable[[float], None] = time.sleep
-             ) -> BulkOperation:
-    """Poll until the operation ends (interval grows to 30 s); raises on timeout."""
-    deadline = time.monotonic() + timeout
-    wait = interval
-    while True:
-        op = bulk_operation(api, shop, token, gid)
-        if op.done:
-            return op
-        if time.monotonic() > deadline:
-            raise ShopifyError("bulk_timeout", f"bulk operation {gid} still {op.status}", 0)
-        sleep(wait)
-        wait = min(wait * 1.5, 30.0)
 
 
 def read_jsonl(url: str | None, *, timeout: float = 60.0) -> Iterator[dict]:
