@@ -246,3 +246,20 @@ def test_sync_and_write_back_pace_through_throttling(app, token, standin):
     assert summary["counts"]["orders"] == 400
     assert written == len(standin.metafields) > 0
     assert standin.rejected == []
+
+
+def test_the_dashboard_of_a_synced_store(app, token, standin):
+    from tests.app_support import session_token
+
+    client = app.test_client()
+    url = f"/dashboard?shop={SHOP}&embedded=1&id_token="
+    empty = client.get(url + session_token(SHOP)).get_data(as_text=True)
+    assert "No advice computed yet" in empty and "id='forecasts'" in empty
+    with app.app_context():
+        catalog.sync_now(SHOP, interval=0.05)
+        advice.recommend(SHOP)
+    res = client.get(url + session_token(SHOP))
+    page = res.get_data(as_text=True)
+    assert res.status_code == 200
+    assert page.count('<svg class="chart"') == 8  # products of two variants: summed forecast
+    assert "Product 1" in page and "EUR" in page and "id='order-window'" not in page
