@@ -142,3 +142,30 @@ def test_redacted_orders_leave_the_dashboard(plain_app):
                                      "orders_to_redact": [int(order_id)]})
         kept = advice.load_insights(shop.id)["orders"][0]
     assert kept and order_id not in {o["order_id"] for o in kept}
+
+
+def test_recompute_now_in_demo_mode(demo_app):
+    client = demo_app.test_client()
+    with demo_app.app_context(), db().session() as session:
+        shop_id = shops.get_shop(session, DEMO_SHOP).id
+    with demo_app.app_context():
+        before = advice.load_insights(shop_id)["summary"][1]
+    page = client.get(f"/dashboard?shop={DEMO_SHOP}").get_data(as_text=True)
+    assert "id='refresh'" in page
+    res = client.post(f"/dashboard/refresh?shop={DEMO_SHOP}")
+    assert res.status_code == 200 and res.json == {"status": "done"}
+    with demo_app.app_context():
+        assert advice.load_insights(shop_id)["summary"][1] > before
+
+
+def test_recompute_now_needs_a_session_token(plain_app, monkeypatch):
+    from webhooks import catalog_jobs
+
+    asked = []
+    monkeypatch.setattr(catalog_jobs, "refresh", lambda shop: asked.append(shop) or "queued")
+    client = plain_app.test_client()
+    assert client.post(f"/dashboard/refresh?shop={DEMO_SHOP}").status_code in (302, 401)
+    assert asked == []
+    res = client.post(f"/dashboard/refresh?shop={DEMO_SHOP}",
+                      headers={"Authorization": f"Bearer {session_token(DEMO_SHOP)}"})
+    assert res.status_code == 202 and asked == [DEMO_SHOP]

@@ -12,9 +12,9 @@ from datetime import timedelta
 from huey import crontab
 from sqlalchemy import select
 
-from webhooks import advice, catalog
+from webhooks import advice, catalog, shops
 from webhooks.jobs import HANDLERS, huey, in_app_context
-from webhooks.storage import Shop, db, utcnow
+from webhooks.storage import CatalogSync, Shop, db, utcnow
 
 log = logging.getLogger("shelfwise.catalog_jobs")
 
@@ -30,9 +30,26 @@ def sync_shop(shop: str) -> int:
 
 @huey.task(retries=3, retry_delay=30, retry_backoff=2)
 @in_app_context
-def recommend_shop(shop: str) -> int:
+def recommend_shop(shop: str, write: bool = True) -> int:
     """Recompute the shop's advice and write it back; the number of metafields written."""
-    return advice.recommend(shop).metafields_written
+    return advice.recommend(shop, write=write).metafields_written
+
+
+def refresh(shop: str) -> str:
+    """On demand (the dashboard's button): sync when due, else recommend; never twice."""
+    with db().session() as session:
+        row = shops.get_shop(session, shop)
+        if row is None:
+            return "unknown shop"
+        if session.scalar(select(CatalogSync.id).where(CatalogSync.shop_id == row.id,
+                                                       CatalogSync.status == "running")):
+            return "sync running"
+        due = _sync_due(session, row.id)
+    if due:
+        sync_shop(shop)
+        return "sync started"
+    recommend_shop(shop)
+    return "recommending"
 
 
 @huey.periodic_task(crontab(minute="*"))

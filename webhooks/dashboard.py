@@ -86,6 +86,21 @@ def page():
     return _framing(Response(body, mimetype="text/html"), domain, headers)
 
 
+@bp.post("/dashboard/refresh")
+def refresh():
+    """Recompute now (session token in ``Authorization: Bearer``, as App Bridge's fetch
+    sends it): the work is queued; the demo's in-process queue runs it at once."""
+    domain, headers, refusal = _authorise()
+    if refusal is not None:
+        return refusal
+    from webhooks import catalog_jobs
+
+    if demo.is_demo(current_app.config, domain):
+        catalog_jobs.recommend_shop(domain, write=False)
+        return {"status": "done"}, 200
+    return {"status": catalog_jobs.refresh(domain)}, 202
+
+
 @bp.get("/dashboard/reorder.csv")
 def reorder_csv():
     """The reorder plan as CSV: a signed link from the page (session tokens last a minute)."""
@@ -190,8 +205,27 @@ def _header(domain, summary, computed, window, is_demo) -> str:
                  f"{escape(str(summary.get('last_order')))}"
                  + (f" · computed {computed:%Y-%m-%d %H:%M} UTC" if computed else "")
                  + "</p>")
-    return (f"<header><h1>Shelfwise</h1><p class='shop'>{escape(domain)}</p>{facts}"
-            f"{''.join(notes)}</header>")
+    refresh = url_for("dashboard.refresh", shop=domain)
+    button = (f"<button class='button' id='refresh' data-url='{escape(refresh)}'>Recompute "
+              f"now</button><span id='refresh-note' class='muted'></span>")
+    return (f"<header><div class='title'><div><h1>Shelfwise</h1><p class='shop'>"
+            f"{escape(domain)}</p></div><div>{button}</div></div>{facts}{''.join(notes)}"
+            f"</header>{_REFRESH_SCRIPT}")
+
+
+_REFRESH_SCRIPT = """<script>
+document.getElementById('refresh').addEventListener('click', async (event) => {
+  const button = event.currentTarget, note = document.getElementById('refresh-note');
+  button.disabled = true; note.textContent = ' Working…';
+  try {
+    const res = await fetch(button.dataset.url, {method: 'POST'});
+    if (res.status === 200) { location.reload(); return; }
+    note.textContent = res.status === 202
+      ? ' Queued: the advice updates in a few minutes.' : ' Failed (HTTP ' + res.status + ').';
+  } catch (err) { note.textContent = ' Failed: ' + err; }
+  button.disabled = false;
+});
+</script>"""
 
 
 def _card(section_id: str, title: str, subtitle: str, content: str) -> str:
@@ -370,6 +404,9 @@ BlinkMacSystemFont,"San Francisco","Segoe UI",Roboto,"Helvetica Neue",Arial,sans
 ui-title-bar,ui-nav-menu{display:none}
 .page{max-width:1200px;margin:0 auto;padding:20px 24px 40px}
 header h1{font-size:20px;margin:0 0 2px}
+header .title{display:flex;justify-content:space-between;align-items:center;gap:12px}
+button.button{border:0;cursor:pointer;font:inherit;font-weight:550}
+button.button:disabled{opacity:.6;cursor:default}
 .shop{margin:0;font-weight:600;color:var(--muted)}
 .muted{color:var(--muted)}
 .card{background:var(--card);border-radius:12px;padding:16px 20px;margin:16px 0;
