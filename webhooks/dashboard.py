@@ -96,7 +96,7 @@ def refresh():
     from webhooks import catalog_jobs
 
     if demo.is_demo(current_app.config, domain):
-        catalog_jobs.recommend_shop(domain, write=False)
+        catalog_jobs.recommend_shop.call_local(domain, write=False)  # in-process queue
         return {"status": "done"}, 200
     return {"status": catalog_jobs.refresh(domain)}, 202
 
