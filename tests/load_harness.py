@@ -8,6 +8,7 @@ restart it, then wait until every order is assessed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -48,9 +49,9 @@ def app_env(instance: Path, origin: str, **extra: str) -> dict[str, str]:
 
 
 def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    out = open(log, "ab")
-    return subprocess.Popen(args, env=env, cwd=str(log.parent), stdout=out,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, env=env, cwd=str(log.parent), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
@@ -61,10 +62,8 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15)
         os.killpg(proc.pid, sig)
         proc.wait(timeout)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(5)
 
 
