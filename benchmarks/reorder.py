@@ -5,7 +5,7 @@ daily (or monthly) lost-sales simulation serves the real demand that followed:
 
 * Shelfwise: forecast engine mean and validation error -> discrete lead-time demand
   (negative binomial / Poisson) -> smallest reorder point whose loss-function fill rate
-  reaches the target; EOQ order quantity.
+  reaches the target; EOQ order quantity on the last year's mean demand.
 * Textbook: mean and standard deviation of per-period sales over the trailing year,
   ``s = D L + z sigma sqrt(L)`` with ``z = Phi^-1(target)``, the same EOQ.
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from engine.inventory.demand import DemandForecast, forecast_demand
+from engine.inventory.demand import forecast_demand
 from engine.inventory.plan import check_items, plan_from_forecast
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,14 +63,13 @@ def leading_nan(Y: np.ndarray) -> np.ndarray:
 
 
 def shelfwise_policy(hist, lead, target, cost, ppy, m):
-    fc = forecast_demand(leading_nan(hist), lead, season_length=m)
+    fc = forecast_demand(leading_nan(hist), lead, season_length=m, year=round(ppy))
     n = hist.shape[0]
     items = check_items(pd.DataFrame({
         "unique_id": np.arange(n).astype(str), "on_hand": 0.0, "lead_time": float(lead),
         "unit_cost": cost, "order_cost": ORDER_COST, "holding_rate": HOLDING_RATE,
         "service_level": target}))
-    plan = plan_from_forecast(items, DemandForecast(fc.mean, fc.var, fc.counts, fc.model),
-                              periods_year=ppy)
+    plan = plan_from_forecast(items, fc, periods_year=ppy)
     return plan["reorder_point"].to_numpy(), plan["order_quantity"].to_numpy()
 
 
