@@ -136,3 +136,16 @@ def test_bad_items_name_row_and_column():
     with pytest.raises(InputError) as err:
         plan_reorders(_sales(), items)
     assert err.value.row == 1 and err.value.column == "lead_time"
+
+
+def test_order_quantity_is_the_eoq_of_a_years_demand_not_last_weeks():
+    days = pd.date_range("2023-01-01", periods=400, freq="D")
+    y = np.full(400, 10.0)
+    y[-7:] = 40.0  # a promotion week: the forecast jumps, a year's demand barely moves
+    sales = pd.DataFrame({"unique_id": "a", "ds": days, "y": y})
+    items = pd.DataFrame({"unique_id": ["a"], "on_hand": [0], "lead_time": [7],
+                          "order_cost": [20.0], "unit_cost": [5.0], "holding_rate": [0.25]})
+    plan = plan_reorders(sales, items)
+    yearly = y[-365:].mean() * 365.25
+    assert plan["order_quantity"].iloc[0] == pytest.approx(
+        np.ceil(np.sqrt(2 * yearly * 20.0 / (0.25 * 5.0))), abs=1)

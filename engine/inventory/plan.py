@@ -109,17 +109,19 @@ def plan_reorders(sales: pd.DataFrame, items: pd.DataFrame, *, freq: str | None 
     horizon = np.maximum(np.ceil(items["lead_time"].to_numpy() + review_period), 1).astype(int)
     n, width = len(items), int(horizon.max())
     demand = DemandForecast(np.zeros((n, width)), np.zeros(n), np.ones(n, bool),
-                            np.full(n, "no sales history", dtype=object))
+                            np.full(n, "no sales history", dtype=object), np.zeros(n))
+    ppy = periods_per_year(history.freq)
     for h in np.unique(horizon):
         rows = np.flatnonzero((horizon == h) & (where >= 0))
         if rows.size:
-            fc = forecast_demand(history.panel[where[rows]], int(h), season_length=m)
+            fc = forecast_demand(history.panel[where[rows]], int(h), season_length=m,
+                                 year=round(ppy))
             demand.mean[rows, :h] = fc.mean
             demand.mean[rows, h:] = fc.mean[:, -1:]
             demand.var[rows], demand.counts[rows], demand.model[rows] = fc.var, fc.counts, fc.model
+            demand.yearly_rate[rows] = fc.yearly_rate
         if on_progress:
             on_progress(int((horizon == h).sum()))
-    ppy = periods_per_year(history.freq)
     as_of = pd.Timestamp(as_of) if as_of is not None else \
         calendar.future_periods(history.last, 1, history.freq)[0]
     return plan_from_forecast(items, demand, periods_year=ppy, as_of=as_of,
