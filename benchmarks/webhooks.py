@@ -72,6 +72,7 @@ def main() -> None:
                               log)]
 
         def kill():
+            lh.wait_assessed(written, 20, timeout=60)  # in the middle of the work
             if args.scale_out:
                 lh.stop(procs[1], sig=signal.SIGKILL)
                 procs.append(lh.start(consumer, env, log))

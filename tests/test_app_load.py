@@ -62,9 +62,15 @@ def test_serve_under_load_with_worker_killed(tmp_path, standin):
     port = lh.free_port()
     url = f"http://127.0.0.1:{port}"
     serve = lh.start([str(lh.BIN / "shelfwise"), "serve", "--port", str(port)], env, log)
-    killed = []
+    killed, killed_at = [], []
+
+    db = tmp_path / "shelfwise.sqlite3"
 
     def kill_worker():
+        # in the middle of the work: once the worker has written some assessments
+        lh.wait_assessed(lambda: count(db, "SELECT count(*) FROM assessments "
+                                           "WHERE state = 'written'"), 20, timeout=60)
+        killed_at.append(count(db, "SELECT count(*) FROM assessments WHERE state = 'written'"))
         for pid in lh.child_pids(serve.pid):
             if b"webhooks.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 os.kill(pid, signal.SIGKILL)  # a hard kill: no cleanup, tasks in flight lost
@@ -74,7 +80,6 @@ def test_serve_under_load_with_worker_killed(tmp_path, standin):
         lh.wait_healthy(url, [serve])
         deliveries = lh.plan(N_ORDERS)
         result = lh.send(url, deliveries, senders=8, halfway=kill_worker)
-        db = tmp_path / "shelfwise.sqlite3"
         written = lh.wait_assessed(
             lambda: count(db, "SELECT count(*) FROM assessments WHERE state = 'written'"),
             len(result.orders))
@@ -84,10 +89,11 @@ def test_serve_under_load_with_worker_killed(tmp_path, standin):
             time.sleep(0.5)
         settled = count(db, "SELECT count(*) FROM webhook_deliveries WHERE status = 'queued'") == 0
         print("\n" + result.summary())
-        print(f"worker killed: {killed}; throttled/failed calls injected: every 9th/13th")
+        print(f"worker killed: {killed} after {killed_at} assessments")
     finally:
         lh.stop(serve)
     assert killed, "the background worker was not found to kill"
+    assert killed_at[0] < len(result.orders), "the worker was killed after the work was done"
     check_run(result, standin, result.orders, written, settled)
     assert result.percentile(99) < 1.0, result.summary()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("shelfwise.sqlite3*"))

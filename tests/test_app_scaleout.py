@@ -101,9 +101,10 @@ def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, 
     restarted = []
 
     def kill_and_restart():
+        lh.wait_assessed(written, 20, timeout=60)  # in the middle of the work
+        restarted.append(written())
         lh.stop(workers[0], sig=signal.SIGKILL)
         workers.append(lh.start(consumer, env, log))
-        restarted.append(workers[-1].pid)
 
     def written():
         with psycopg.connect(database) as conn:
@@ -126,6 +127,6 @@ def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, 
     finally:
         for proc in [web, *workers]:
             lh.stop(proc)
-    assert restarted
+    assert restarted and restarted[0] < len(result.orders)
     check_run(result, standin, result.orders, n_written, settled)
     assert stored and all(token not in row[0] for row in stored)
