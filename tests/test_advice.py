@@ -18,11 +18,13 @@ def test_undated_plan_matches_the_engine_plan():
     ids = sorted(sales["unique_id"].unique())
     items = pd.DataFrame({"unique_id": ids, "on_hand": [5.0 * (i % 7) for i in range(len(ids))],
                           "lead_time": 7.0})
-    ours = advice._plan_undated(sales, items)
-    engine = plan_reorders(sales, items, freq="D")
+    priced = items.assign(unit_cost=4.0, order_cost=20.0, holding_rate=0.25)  # EOQ path
     columns = ["unique_id", "mean_demand", "safety_stock", "reorder_point", "order_quantity",
                "order_now", "days_of_cover"]
-    pd.testing.assert_frame_equal(ours[columns], engine[columns])
+    for table in (items, priced):
+        ours = advice._plan_undated(sales, table)
+        engine = plan_reorders(sales, table, freq="D")
+        pd.testing.assert_frame_equal(ours[columns], engine[columns])
 
 
 def test_metafield_values_follow_their_types():

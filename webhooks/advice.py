@@ -261,16 +261,18 @@ def _plan_undated(sales: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     where = pd.Index(history.ids).get_indexer(items["unique_id"])
     h = int(max(np.ceil(items["lead_time"].max()), 1))
     n = len(items)
+    ppy = periods_per_year(history.freq)
     demand = DemandForecast(np.zeros((n, h)), np.zeros(n), np.ones(n, bool),
-                            np.full(n, "no sales history", dtype=object))
+                            np.full(n, "no sales history", dtype=object), np.zeros(n))
     rows = np.flatnonzero(where >= 0)
     if rows.size:
         fc = forecast_demand(history.panel[where[rows]], h,
-                             season_length=calendar.season_length_for(history.freq))
+                             season_length=calendar.season_length_for(history.freq),
+                             year=round(ppy))
         demand.mean[rows], demand.var[rows] = fc.mean, fc.var
         demand.counts[rows], demand.model[rows] = fc.counts, fc.model
-    return plan_from_forecast(items, demand, periods_year=periods_per_year(history.freq),
-                              as_of=None)
+        demand.yearly_rate[rows] = fc.yearly_rate
+    return plan_from_forecast(items, demand, periods_year=ppy, as_of=None)
 
 
 def _plan_rows(plan: pd.DataFrame, variants: pd.DataFrame, titles: dict) -> list[dict]:
