@@ -74,6 +74,7 @@ class ShopifyStandIn:
         self._throttle_next = 0
         self._fail_next: list[int] = []
         self._fail_after_apply = 0
+        self.fail_field: dict[str, int] = {}  # field name -> documents with it still to fail
         self.fail_every = 0  # every Nth GraphQL call answers 503 (0: never)
         self.throttle_every = 0  # every Nth GraphQL call answers THROTTLED
         self._n = 0
@@ -170,6 +171,12 @@ class ShopifyStandIn:
         except (ValueError, KeyError, TypeError):
             return _json({"errors": "Bad Request"}, 400)
         self.calls.append({"shop": shop, "query": query, "variables": variables})
+        with self.lock:
+            field = next((f for f, n in self.fail_field.items() if n > 0 and f in query), None)
+            if field is not None:
+                self.fail_field[field] -= 1
+        if field is not None:
+            return _json({"errors": "Service unavailable"}, 503)
         document = self._docs.get(query)
         if document is None:
             errors = document_errors(query)

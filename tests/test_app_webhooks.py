@@ -28,7 +28,7 @@ from tests.app_support import (
     session_token,
 )
 from tests.shopify_standin import ShopifyStandIn
-from webhooks import create_app, shops
+from webhooks import create_app, jobs, shops
 from webhooks.queue import huey
 from webhooks.storage import Assessment, DataExport, Delivery, Order, Shop, db, utcnow
 
@@ -146,6 +146,25 @@ def test_ambiguous_failure_does_not_write_twice(app, client, token, standin):
     [assessment] = rows(app, Assessment)
     assert assessment.state == "written"
     assert standin.mutation_count("orderRiskAssessmentCreate") == 1
+
+
+def test_failed_tagging_is_retried_without_a_second_assessment(app, client, token, standin):
+    standin.fail_field["tagsAdd"] = 6  # every try of the first attempt fails
+    payload = order(3100, email="x@mailinator.com")
+    standin.payment_details[payload["admin_graphql_api_id"]] = {
+        "avsResultCode": "N", "cvvResultCode": "N", "bin": "400000", "number": "•••• 0002",
+        "company": "Visa", "wallet": None}
+    assert post(client, "orders/create", payload).status_code == 200
+    [assessment] = rows(app, Assessment)
+    assert assessment.state == "risk_written" and assessment.risk_level in ("MEDIUM", "HIGH")
+    [pending] = rows(app, Delivery)
+    assert pending.status == "queued"  # huey holds the retry
+    with app.app_context():
+        assert jobs.handle_delivery(pending.id) == assessment.risk_level
+    assert standin.mutation_count("orderRiskAssessmentCreate") == 1
+    tag = f"shelfwise-risk-{assessment.risk_level.lower()}"
+    assert standin.tags[payload["admin_graphql_api_id"]] == {tag}
+    assert rows(app, Assessment)[0].state == "written"
 
 
 def test_claim_left_by_a_killed_worker_is_taken_over_once(app, client, token, standin):

@@ -226,37 +226,52 @@ def order_created(shop: str, payload: dict) -> str:
     api = shops.client()
     try:
         token = shops.access_token(shop)
-        if not _has_card_facts(payload) and _paid_something(payload):
-            details = api.payment_details(shop, token, gid)
-            if details:
-                payload = {**payload, "payment_details": details}
-                with db().session() as session:
-                    _save_order(session, session.get(Shop, shop_id), payload)
-        risk = fraud.score(shop_id, payload)
-        facts = [{"description": d, "sentiment": s} for d, s in risk.facts]
-        if previous == "writing" and api.has_own_risk_assessment(shop, token, gid):
-            log.info("order %s of %s: assessment found on Shopify, not written again",
-                     order_id, shop)
+        if previous == "risk_written":  # the assessment is on Shopify; tags may be missing
+            level = _stored_level(shop_id, order_id)
         else:
-            _set_state(shop_id, order_id, state="writing")
-            api.create_risk_assessment(shop, token, gid, risk.level, facts)
-        tag = RISK_TAGS.get(risk.level)
+            level = _write_risk(api, shop, token, shop_id, payload, previous)
+        tag = RISK_TAGS.get(level)
         if tag:
             api.add_tags(shop, token, gid, [tag])
-    except ShopifyError as err:
-        # Release the lease so the retry takes over at once; "writing" stays when Shopify
-        # may have applied the mutation, so the retry checks before writing again.
-        values: dict[str, Any] = {"claimed_at": _EPOCH}
-        if not err.ambiguous and err.code != "graphql_errors":
-            values["state"] = "claimed" if previous != "writing" else "writing"
-        _set_state(shop_id, order_id, **values)
-        raise
     except BaseException:
+        # Release the lease so a retry takes over at once. The state says how far this
+        # attempt got: "writing" makes the retry look on Shopify before writing again.
         _set_state(shop_id, order_id, claimed_at=_EPOCH)
         raise
-    _set_state(shop_id, order_id, state="written", score=risk.score, risk_level=risk.level,
-               reasons=risk.reasons, tags=tag, written_at=utcnow())
-    return risk.level
+    _set_state(shop_id, order_id, state="written", tags=tag, written_at=utcnow())
+    return level
+
+
+def _write_risk(api, shop: str, token: str, shop_id: int, payload: dict, previous: str) -> str:
+    """Score the order and write its risk assessment unless Shopify already has ours."""
+    order_id = str(payload["id"])
+    gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{order_id}"
+    if not _has_card_facts(payload) and _paid_something(payload):
+        details = api.payment_details(shop, token, gid)
+        if details:
+            payload = {**payload, "payment_details": details}
+            with db().session() as session:
+                _save_order(session, session.get(Shop, shop_id), payload)
+    risk = fraud.score(shop_id, payload)
+    level = risk.level
+    found = api.own_risk_level(shop, token, gid) if previous == "writing" else None
+    if found is not None:
+        log.info("order %s of %s: assessment found on Shopify, not written again",
+                 order_id, shop)
+        level = found
+    else:
+        _set_state(shop_id, order_id, state="writing")
+        facts = [{"description": d, "sentiment": s} for d, s in risk.facts]
+        api.create_risk_assessment(shop, token, gid, risk.level, facts)
+    _set_state(shop_id, order_id, state="risk_written", score=risk.score, risk_level=level,
+               reasons=risk.reasons)
+    return level
+
+
+def _stored_level(shop_id: int, order_id: str) -> str:
+    with db().reading() as session:
+        return str(session.scalar(select(Assessment.risk_level).where(
+            Assessment.shop_id == shop_id, Assessment.order_id == order_id)))
 
 
 def _has_card_facts(payload: dict) -> bool:

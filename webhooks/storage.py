@@ -76,14 +76,15 @@ class Order(Base):
 
 
 class Assessment(Base):
-    """The fraud assessment of one order: claimed, being written, written (exactly once)."""
+    """The fraud assessment of one order, written to Shopify exactly once."""
 
     __tablename__ = "assessments"
     __table_args__ = (UniqueConstraint("shop_id", "order_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     order_id: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16))  # claimed | writing | written
+    # claimed -> writing (mutation sent) -> risk_written (on Shopify) -> written (tagged too)
+    state: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     score: Mapped[float | None] = mapped_column(Float)
     risk_level: Mapped[str | None] = mapped_column(String(8))

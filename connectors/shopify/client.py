@@ -236,12 +236,18 @@ class ShopifyClient:
                 }
         return {}
 
-    def has_own_risk_assessment(self, shop: str, token: str, order_gid: str) -> bool:
-        """True when this app already wrote a risk assessment on the order."""
+    def own_risk_level(self, shop: str, token: str, order_gid: str) -> str | None:
+        """The level of the risk assessment this app wrote on the order, or None."""
         data = self.graphql(shop, token, documents.ORDER_RISK_ASSESSMENTS, {"id": order_gid})
         risk = ((data.get("order") or {}).get("risk") or {})
-        return any((a.get("provider") or {}).get("apiKey") == self.api_key
-                   for a in risk.get("assessments") or [])
+        for assessment in risk.get("assessments") or []:
+            if (assessment.get("provider") or {}).get("apiKey") == self.api_key:
+                return str(assessment.get("riskLevel"))
+        return None
+
+    def has_own_risk_assessment(self, shop: str, token: str, order_gid: str) -> bool:
+        """True when this app already wrote a risk assessment on the order."""
+        return self.own_risk_level(shop, token, order_gid) is not None
 
     def create_risk_assessment(self, shop: str, token: str, order_gid: str, level: str,
                                facts: list[dict]) -> None:
