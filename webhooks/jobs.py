@@ -80,8 +80,7 @@ def requeue(older_than: float = 0.0) -> int:
     cutoff = utcnow() - timedelta(seconds=older_than)
     with db().reading() as session:
         ids = session.scalars(select(Delivery.id).where(
-            Delivery.status == "queued", Delivery.received_at <= cutoff,
-            Delivery.attempts < MAX_DELIVERY_ATTEMPTS)).all()
+            Delivery.status == "queued", Delivery.received_at <= cutoff)).all()
     for delivery_id in ids:
         process_delivery(delivery_id)
     if ids:
@@ -94,6 +93,12 @@ def handle_delivery(delivery_id: int) -> str:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.status != "queued":
             return "skipped"
+        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
+            delivery.status, delivery.body = "failed", None
+            delivery.error = f"gave up after {delivery.attempts} attempts"
+            delivery.processed_at = utcnow()
+            log.error("delivery %s: %s", delivery_id, delivery.error)
+            return "failed"
         delivery.attempts += 1
         topic, shop, body = delivery.topic, delivery.shop_domain, delivery.body
     try:
@@ -169,7 +174,9 @@ def order_updated(shop: str, payload: dict) -> str:
     if payload.get("id") in (None, ""):
         raise ValueError("the order has no id")
     with db().session() as session:
-        shop_row = shops.get_or_create_shop(session, shop)
+        shop_row = shops.get_shop(session, shop)
+        if shop_row is None:  # never installed: keep no customer data
+            return "ignored (unknown shop)"
         _save_order(session, shop_row, payload)
     return "saved"
 
