@@ -1,30 +1,13 @@
-"""The advice job's pieces that stand alone: the undated reorder plan, metafield inputs."""
+"""The advice job's pieces that stand alone: metafield inputs."""
 
 from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
 from connectors.shopify.catalog import metafield
-from engine.inventory.plan import plan_reorders
-from tests.conftest import SAMPLE_SALES
 from webhooks import advice
-
-
-def test_undated_plan_matches_the_engine_plan():
-    sales = pd.read_csv(SAMPLE_SALES)
-    ids = sorted(sales["unique_id"].unique())
-    items = pd.DataFrame({"unique_id": ids, "on_hand": [5.0 * (i % 7) for i in range(len(ids))],
-                          "lead_time": 7.0})
-    priced = items.assign(unit_cost=4.0, order_cost=20.0, holding_rate=0.25)  # EOQ path
-    columns = ["unique_id", "mean_demand", "safety_stock", "reorder_point", "order_quantity",
-               "order_now", "days_of_cover"]
-    for table in (items, priced):
-        ours = advice._plan_undated(sales, table)
-        engine = plan_reorders(sales, table, freq="D")
-        pd.testing.assert_frame_equal(ours[columns], engine[columns])
 
 
 def test_metafield_values_follow_their_types():

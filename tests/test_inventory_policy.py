@@ -15,6 +15,8 @@ from engine.inventory import (
     plan_reorders,
     round_order_quantity,
 )
+from engine.inventory.demand import DemandForecast
+from engine.inventory.plan import check_items, plan_from_forecast
 
 
 def test_eoq_textbook_example():
@@ -149,3 +151,13 @@ def test_order_quantity_is_the_eoq_of_a_years_demand_not_last_weeks():
     yearly = y[-365:].mean() * 365.25
     assert plan["order_quantity"].iloc[0] == pytest.approx(
         np.ceil(np.sqrt(2 * yearly * 20.0 / (0.25 * 5.0))), abs=1)
+
+
+def test_a_stock_out_centuries_away_has_no_date():
+    # near-zero demand and stock on hand: cover of ~1e12 days, beyond pandas' calendar
+    items = check_items(pd.DataFrame({"unique_id": ["slow"], "on_hand": [50], "lead_time": [7]}))
+    demand = DemandForecast(np.full((1, 7), 1e-10), np.array([1e-10]), np.array([True]),
+                            np.array(["SES"], dtype=object))
+    plan = plan_from_forecast(items, demand, periods_year=365.25, as_of="2025-01-01")
+    assert plan["days_of_cover"].iloc[0] > 3 * 365
+    assert pd.isna(plan["stockout_date"].iloc[0])

@@ -25,6 +25,7 @@ from engine.anomalies import detect_anomalies
 from engine.errors import InputError
 from engine.forecasting import forecast
 from engine.fraud import FraudScorer
+from engine.inventory import plan_reorders
 from engine.segments import segment_customers
 from engine.upsell import UpsellRecommender
 from webhooks import shops
@@ -48,7 +49,6 @@ COMPANIONS = 5
 RECENT_ORDERS = 20
 FRAUD_HISTORY = 1000  # orders the risk model of the dashboard learns from
 DEFAULT_LEAD_TIME_DAYS = 7
-MAX_STOCKOUT_DAYS = 3 * 365  # a stock-out further away is shown as none
 
 
 @dataclass
@@ -234,45 +234,7 @@ def _plan(sales: pd.DataFrame, variants: pd.DataFrame, lead_time: float,
     items = pd.DataFrame({"unique_id": sold["variant_gid"].to_numpy(),
                           "on_hand": sold["on_hand"].to_numpy(float),
                           "lead_time": float(lead_time)})
-    # `plan_reorders(sales, items, freq="D", as_of=today)` would date a stock-out millions of
-    # days away on near-zero demand, beyond pandas' calendar (OutOfBoundsTimedelta): plan
-    # undated with the same engine steps, and date the stock-outs within reach here
-    plan = _plan_undated(sales, items)
-    days = plan["days_of_cover"].to_numpy(float)
-    soon = np.isfinite(days) & (days <= MAX_STOCKOUT_DAYS)
-    plan["stockout_date"] = [today + pd.Timedelta(days=int(np.floor(d))) if ok else pd.NaT
-                             for d, ok in zip(days, soon, strict=True)]
-    return plan
-
-
-def _plan_undated(sales: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """`engine.inventory.plan.plan_reorders` (continuous review, daily sales, one lead
-    time for all items) without stock-out dates."""
-    from engine.forecasting import calendar, sales_panel
-    from engine.inventory.demand import (
-        DemandForecast,
-        forecast_demand,
-        periods_per_year,
-    )
-    from engine.inventory.plan import check_items, plan_from_forecast
-
-    items = check_items(items)
-    history = sales_panel(sales, freq="D")
-    where = pd.Index(history.ids).get_indexer(items["unique_id"])
-    h = int(max(np.ceil(items["lead_time"].max()), 1))
-    n = len(items)
-    ppy = periods_per_year(history.freq)
-    demand = DemandForecast(np.zeros((n, h)), np.zeros(n), np.ones(n, bool),
-                            np.full(n, "no sales history", dtype=object), np.zeros(n))
-    rows = np.flatnonzero(where >= 0)
-    if rows.size:
-        fc = forecast_demand(history.panel[where[rows]], h,
-                             season_length=calendar.season_length_for(history.freq),
-                             year=round(ppy))
-        demand.mean[rows], demand.var[rows] = fc.mean, fc.var
-        demand.counts[rows], demand.model[rows] = fc.counts, fc.model
-        demand.yearly_rate[rows] = fc.yearly_rate
-    return plan_from_forecast(items, demand, periods_year=ppy, as_of=None)
+    return plan_reorders(sales, items, freq="D", as_of=today)
 
 
 def _plan_rows(plan: pd.DataFrame, variants: pd.DataFrame, titles: dict) -> list[dict]:

@@ -14,6 +14,9 @@ from engine.inventory.eoq import economic_order_quantity, round_order_quantity
 from engine.inventory.leadtime import cumulative, lead_time_demand
 from engine.inventory.policy import ReorderPolicy
 
+#: A stock-out further away than this is no stock-out in sight (no date is given).
+STOCKOUT_HORIZON_DAYS = 3 * 365
+
 #: ITEMS columns: default when absent (None: required).
 ITEM_DEFAULTS = {
     "unique_id": None, "on_hand": None, "lead_time": None, "on_order": 0.0, "lead_time_sd": 0.0,
@@ -159,13 +162,12 @@ def plan_from_forecast(items: pd.DataFrame, demand: DemandForecast, *, periods_y
         "fill_rate": policy.fill_rate_, "cycle_service_level": policy.cycle_service_level_,
         "demand_per_period": rate, "days_of_cover": days,
     })
+    plan["stockout_date"] = pd.Series(pd.NaT, index=plan.index, dtype="datetime64[ns]")
     if as_of is not None:
         start = pd.Timestamp(as_of).normalize()
-        finite = np.isfinite(days)
-        plan["stockout_date"] = pd.Series(pd.NaT, index=plan.index, dtype="datetime64[ns]")
-        plan.loc[finite, "stockout_date"] = start + pd.to_timedelta(np.floor(days[finite]), "D")
-    else:
-        plan["stockout_date"] = pd.NaT
+        in_sight = np.isfinite(days) & (days <= STOCKOUT_HORIZON_DAYS)
+        plan.loc[in_sight, "stockout_date"] = start + pd.to_timedelta(
+            np.floor(days[in_sight]), "D")
     plan["distribution"] = [d.kind for d in lead]
     plan["model"] = demand.model
     return plan[PLAN_COLUMNS]
