@@ -342,3 +342,22 @@ def test_client_paces_on_throttle_status_and_never_logs_tokens(standin, caplog):
     with pytest.raises(ShopifyError):
         api.shop(SHOP, "shpat_wrong")
     assert standin.rejected == []
+
+
+def test_sweep_requeues_left_deliveries_and_gives_up_in_the_end(app, client, token, standin):
+    standin.fail_next(100, status=503)  # Shopify is down: the delivery stays queued
+    assert post(client, "orders/create", order(7001)).status_code == 200
+    [pending] = rows(app, Delivery)
+    assert pending.status == "queued"
+    standin._fail_next.clear()
+    with app.app_context():
+        assert jobs.requeue(older_than=0) == 1  # what a restarted worker does first
+    assert rows(app, Delivery)[0].status == "done"
+    assert standin.mutation_count("orderRiskAssessmentCreate") == 1
+    with app.app_context(), db().session() as session:
+        session.add(Delivery(webhook_id="stuck", shop_domain=SHOP, topic="orders/create",
+                             status="queued", body="{}", attempts=jobs.MAX_DELIVERY_ATTEMPTS))
+    with app.app_context():
+        jobs.requeue(older_than=0)
+    stuck = [d for d in rows(app, Delivery) if d.webhook_id == "stuck"][0]
+    assert stuck.status == "failed" and "gave up" in stuck.error and stuck.body is None
