@@ -33,14 +33,16 @@ def test_forecast_writes_the_contract_columns(runner, tmp_path):
 
 
 def test_levels_and_stdout(runner):
-    result = runner.invoke(main, ["forecast", str(SAMPLE_SALES), "--horizon", "2", "--level", "90"])
+    result = runner.invoke(main, ["forecast", str(SAMPLE_SALES), "--horizon", "2",
+                                  "--level", "90"])
     assert result.exit_code == 0
     table = pd.read_csv(io.StringIO(result.output))
     assert list(table.columns) == ["unique_id", "ds", "forecast", "lo_90", "hi_90", "model"]
 
 
 def test_table_format_is_for_reading(runner):
-    result = runner.invoke(main, ["forecast", str(SAMPLE_SALES), "--horizon", "2", "--format", "table"])
+    result = runner.invoke(main, ["forecast", str(SAMPLE_SALES), "--horizon", "2",
+                                  "--format", "table"])
     assert result.exit_code == 0
     assert result.output.splitlines()[0].split() == ["unique_id", "ds", "forecast", "lo_80",
                                                     "hi_80", "lo_95", "hi_95", "model"]
@@ -65,7 +67,8 @@ def test_bad_input_exits_2_naming_file_row_and_column(runner, tmp_path, content,
 
 
 def test_missing_file_and_bad_options_exit_2(runner, tmp_path):
-    assert runner.invoke(main, ["forecast", str(tmp_path / "nope.csv"), "--horizon", "3"]).exit_code == 2
+    missing = runner.invoke(main, ["forecast", str(tmp_path / "nope.csv"), "--horizon", "3"])
+    assert missing.exit_code == 2
     assert runner.invoke(main, ["forecast", str(SAMPLE_SALES), "--horizon", "0"]).exit_code == 2
 
 

@@ -1,4 +1,4 @@
-"""Cross-check the textbook formulas against stockpyl (run by `./run.sh test` in .venv-crosscheck)."""
+"""Cross-check the textbook formulas against stockpyl (`./run.sh test`, in .venv-crosscheck)."""
 
 import numpy as np
 import pytest
