@@ -217,10 +217,14 @@ def test_token_is_not_stored_readable(app, client, token, tmp_path):
 
 def test_cancelled_as_fraud_becomes_a_label(app, client, token):
     post(client, "orders/create", order(6001))
-    post(client, "orders/cancelled", order(6001, cancel_reason="fraud"))
+    post(client, "orders/cancelled", order(6001, cancel_reason="fraud",
+                                            updated_at="2026-11-21T12:00:00-05:00"))
     [row] = rows(app, Order)
     assert row.cancel_reason == "fraud"
     assert json.loads(row.payload)["cancel_reason"] == "fraud"
+    # an older version arriving late does not undo the label
+    post(client, "orders/updated", order(6001, updated_at="2026-11-21T11:00:00-05:00"))
+    assert rows(app, Order)[0].cancel_reason == "fraud"
 
 
 def test_app_uninstalled_drops_tokens(app, client, token):

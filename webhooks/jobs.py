@@ -148,6 +148,14 @@ def _order_fields(payload: dict) -> dict[str, Any]:
     }
 
 
+def _stamp(value: Any) -> float:
+    """Seconds of an ISO time (``updated_at``), 0 when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
 def _save_order(session, shop_row: Shop, payload: dict) -> Order:
     """Insert or update the order in the shop's history (keeping fetched payment details)."""
     order_id = str(payload["id"])
@@ -155,7 +163,9 @@ def _save_order(session, shop_row: Shop, payload: dict) -> Order:
                                              Order.order_id == order_id))
     if row is not None:
         old = json.loads(row.payload)
-        if "payment_details" in old and "payment_details" not in payload:
+        if _stamp(payload.get("updated_at")) < _stamp(old.get("updated_at")):
+            payload = old  # deliveries arrive out of order: keep the newer version
+        elif "payment_details" in old and "payment_details" not in payload:
             payload = {**payload, "payment_details": old["payment_details"]}
     fields = _order_fields(payload)
     if row is None:
