@@ -13,6 +13,7 @@ document still goes through its validation against the real Admin schema. It add
   shop at a time (``OPERATION_IN_PROGRESS``); the file is served at ``/bulk/<n>.jsonl``;
 * ``currentAppInstallation.accessScopes`` (`scopes`; without ``read_all_orders`` only the
   last 60 days of orders are visible, as on Shopify);
+* ``tagsAdd`` and ``tagsRemove`` on any id (orders, customers), kept in ``tags``;
 * ``metafieldsSet`` (at most 25 per call, values checked against their type, owners and
   product references must exist) and ``metafieldDefinitionCreate`` (``TAKEN`` on repeat).
 """
@@ -33,7 +34,7 @@ from werkzeug.wrappers import Request, Response
 from tests.shopify_standin import ShopifyStandIn, admin_schema, document_errors
 
 FULL_SCOPES = ("read_orders", "write_orders", "read_products", "write_products",
-               "read_inventory", "read_all_orders")
+               "read_inventory", "read_all_orders", "write_customers")
 
 
 @dataclass
@@ -215,7 +216,23 @@ class BulkStandIn(ShopifyStandIn):
                                           "key": definition["key"], "namespace": ns},
                     "userErrors": []}
 
+        def tags_add(info, id, tags):  # on orders and customers (segment tags, issue 8)
+            with standin.lock:
+                standin.tags[id].update(tags)
+                standin.mutations.append({"shop": shop, "name": "tagsAdd",
+                                          "variables": {"id": id, "tags": tags}})
+            return {"node": {"__typename": _typename(id), "id": id}, "userErrors": []}
+
+        def tags_remove(info, id, tags):
+            with standin.lock:
+                standin.tags[id].difference_update(tags)
+                standin.mutations.append({"shop": shop, "name": "tagsRemove",
+                                          "variables": {"id": id, "tags": tags}})
+            return {"node": {"__typename": _typename(id), "id": id}, "userErrors": []}
+
         root.update({
+            "tagsAdd": tags_add,
+            "tagsRemove": tags_remove,
             "currentAppInstallation": {"id": "gid://shopify/AppInstallation/1",
                                        "accessScopes": [{"handle": h, "description": h}
                                                         for h in self.scopes]},
@@ -338,6 +355,10 @@ class BulkStandIn(ShopifyStandIn):
 
     def metafield(self, owner: str, key: str) -> dict | None:
         return self.metafields.get((owner, self._namespace("$app:shelfwise"), key))
+
+
+def _typename(gid: str) -> str:
+    return gid.split("?", 1)[0].rstrip("/").split("/")[-2]
 
 
 def _check_value(type_: str, value: str, product_ids: set[str]) -> str | None:

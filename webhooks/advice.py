@@ -1,15 +1,21 @@
-"""The recommendation job of one shop: forecasts, reorder plan, upsell pairs, order risk.
+"""The recommendation job of one shop: forecasts, reorder plan, upsell pairs, order risk,
+customer segments and unusual days of revenue.
 
 Reads the synced catalogue and orders, runs the engines and keeps the results as
 `ShopInsight` rows (what the dashboard shows), then writes the advice back to Shopify as
 metafields (CONTRACTS.md): products get ``complementary_products`` (best first), variants
-``reorder_point``, ``order_quantity`` and ``forecast_30_days``.
+``reorder_point``, ``order_quantity`` and ``forecast_30_days``. Customers with a Shopify
+customer id get the tag ``shelfwise-segment-<segment>`` of their current segment (when the
+app has ``write_customers``); `CustomerSegmentTag` rows keep what was written, so a re-run
+sends only the customers whose segment changed (``tagsRemove`` of the old tag, ``tagsAdd``
+of the new one).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,10 +23,13 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from connectors.shopify import ShopifyError
 from connectors.shopify import catalog as shopify_catalog
+from connectors.shopify import customers as shopify_customers
 from connectors.shopify.catalog import gid
+from connectors.shopify.client import Unauthorized
 from engine.anomalies import detect_anomalies
 from engine.errors import InputError
 from engine.forecasting import forecast
@@ -33,6 +42,7 @@ from webhooks.storage import (
     Assessment,
     CatalogProduct,
     CatalogVariant,
+    CustomerSegmentTag,
     InventoryLevel,
     Order,
     ShopInsight,
@@ -61,8 +71,11 @@ class Advice:
     variants: int = 0
     orders: int = 0
     metafields_written: int = 0
+    segment_tags_written: int = 0
     definitions_created: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    # customer gid -> segment name (customers with a Shopify customer id); not stored
+    customer_segments: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 # --- reading the store -------------------------------------------------------------------------
@@ -177,9 +190,11 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     insights["orders"] = _recent_risk(shop_id, payloads)
     advice.seconds["fraud"] = round(time.monotonic() - t, 2)
 
-    # extras: customer segments, unusual days of sales
+    # customer segments, unusual days of revenue
     t = time.monotonic()
-    insights["segments"], insights["anomalies"] = _extras(payloads, today)
+    extras = _extras(payloads, today)
+    insights["segments"], insights["anomalies"], insights["revenue"] = extras[:3]
+    advice.customer_segments = extras[3]
     advice.seconds["segments_anomalies"] = round(time.monotonic() - t, 2)
 
     insights["writeback"] = {
@@ -337,8 +352,10 @@ def _currency(payloads: list[dict]) -> str:
     return str(seen.mode().iloc[0]) if len(seen) else ""
 
 
-def _extras(payloads: list[dict], today: pd.Timestamp) -> tuple[list[dict], list[dict]]:
-    """Customer segments (RFM) and the days of the last 90 whose sales were out of line."""
+def _extras(payloads: list[dict], today: pd.Timestamp
+            ) -> tuple[list[dict], list[dict], dict, dict[str, str]]:
+    """Customer segments (RFM), the days of the last 16 weeks whose revenue was out of line,
+    that daily revenue, and each Shopify customer's segment (customer gid -> name)."""
     rows = [(str((o.get("customer") or {}).get("id") or ""), o.get("created_at"),
              o.get("total_price")) for o in payloads
             if not o.get("cancel_reason") and not o.get("test")]
@@ -349,6 +366,7 @@ def _extras(payloads: list[dict], today: pd.Timestamp) -> tuple[list[dict], list
     orders = orders.dropna()
     orders = orders[orders["created_at"] < today]
     segments: list[dict] = []
+    by_customer: dict[str, str] = {}
     known = orders[orders["customer_id"] != ""]
     if known["customer_id"].nunique() >= 10:
         try:
@@ -356,6 +374,8 @@ def _extras(payloads: list[dict], today: pd.Timestamp) -> tuple[list[dict], list
         except InputError as err:
             log.info("no segments: %s", err)
         else:
+            by_customer = {gid("Customer", c): str(name) for c, name in
+                           zip(table["customer_id"].astype(str), table["segment"], strict=True)}
             spend = known.groupby("customer_id")["amount"].sum()
             table["revenue"] = table["customer_id"].astype(str).map(spend).fillna(0.0)
             grouped = table.groupby("segment").agg(
@@ -366,28 +386,44 @@ def _extras(payloads: list[dict], today: pd.Timestamp) -> tuple[list[dict], list
             segments = [{"segment": str(name), "customers": int(r.customers),
                          "share": round(r.customers / total, 4),
                          "revenue": round(float(r.revenue), 2),
-                         "expected_purchases_90_days": round(float(r.expected), 1)}
+                         "expected_purchases_90_days": round(float(r.expected), 1),
+                         "tag": shopify_customers.segment_tag(str(name))}
                         for name, r in grouped.iterrows()]
     anomalies: list[dict] = []
+    revenue: dict = {}
     if len(orders):
         daily = orders.assign(ds=orders["created_at"].dt.normalize()).groupby("ds")["amount"]\
             .sum()
         grid = pd.date_range(today - pd.Timedelta(days=HISTORY_SHOWN_DAYS * 2), today -
                              pd.Timedelta(days=1), freq="D")
         daily = daily.reindex(grid, fill_value=0.0)
+        revenue = {"days": [[str(d.date()), round(float(v), 2)] for d, v in daily.items()]}
         if (daily > 0).sum() >= 28:
             try:
                 flags = detect_anomalies(pd.DataFrame({"ds": daily.index,
-                                                       "amount": daily.to_numpy()}))
+                                                       "amount": daily.to_numpy(),
+                                                       "series": "revenue"}))
             except InputError as err:
                 log.info("no unusual days: %s", err)
             else:
                 hits = flags[flags["anomaly"]].sort_values("ds", ascending=False).head(8)
                 anomalies = [{"ds": str(pd.Timestamp(r.ds).date()),
-                              "amount": round(float(r.amount), 2), "score": round(
-                                  float(r.score), 1), "reason": str(r.reason)}
+                              "amount": round(float(r.amount), 2),
+                              "score": round(float(r.score), 1),
+                              **_plain_reason(str(r.reason))}
                              for r in hits.itertuples()]
-    return segments, anomalies
+    return segments, anomalies, revenue, by_customer
+
+
+_AMOUNTS = re.compile(r"\s*\(amount (-?[\d,]+(?:\.\d+)?), typical about (-?[\d,]+(?:\.\d+)?)\)")
+
+
+def _plain_reason(reason: str) -> dict:
+    """The engine's reason without its bracketed figures (the dashboard shows them with the
+    currency), and the typical revenue of such a day when the engine gave it."""
+    match = _AMOUNTS.search(reason)
+    typical = float(match.group(2).replace(",", "")) if match else None
+    return {"reason": _AMOUNTS.sub("", reason), "typical": typical}
 
 
 # --- storing and writing back ------------------------------------------------------------------
@@ -430,6 +466,19 @@ def forget_orders(shop: str) -> int:
         return len(ids) - len(kept)
 
 
+def forget_customer(shop: str, customer_id: object) -> int:
+    """Drop what was kept about a redacted customer's segment tag."""
+    if not customer_id:
+        return 0
+    with db().session() as session:
+        row = shops.get_shop(session, shop)
+        if row is None:
+            return 0
+        return session.execute(delete(CustomerSegmentTag).where(
+            CustomerSegmentTag.shop_id == row.id,
+            CustomerSegmentTag.customer_gid == gid("Customer", customer_id))).rowcount
+
+
 def metafields(writeback: dict) -> list[dict]:
     """The `MetafieldsSetInput`s of a run: products first, then variants."""
     out = [shopify_catalog.metafield(p, "complementary_products", "list.product_reference",
@@ -466,8 +515,85 @@ def recommend(shop: str, *, write: bool = True, as_of: datetime | None = None,
             api, domain, token, metafields(insights["writeback"]), on_batch=on_batch)
         advice.seconds["write_back"] = round(time.monotonic() - t, 2)
         insights["summary"]["metafields_written"] = advice.metafields_written
+        t = time.monotonic()
+        insights["summary"]["segment_tags"] = write_segment_tags(
+            api, domain, token, shop_id, advice.customer_segments)
+        advice.segment_tags_written = insights["summary"]["segment_tags"]["written"]
+        advice.seconds["segment_tags"] = round(time.monotonic() - t, 2)
         insights["summary"]["written_at"] = str(utcnow())
     save_insights(shop_id, insights)
-    log.info("advice for %s: %d products, %d variants, %d metafields (%s)", domain,
-             advice.products, advice.variants, advice.metafields_written, advice.seconds)
+    log.info("advice for %s: %d products, %d variants, %d metafields, %d segment tags (%s)",
+             domain, advice.products, advice.variants, advice.metafields_written,
+             advice.segment_tags_written, advice.seconds)
     return advice
+
+
+def segment_tag_changes(shop_id: int, segments: dict[str, str]
+                        ) -> list[shopify_customers.TagChange]:
+    """The customers whose segment tag differs from the one last written (new ones too)."""
+    with db().session() as session:
+        written = dict(session.execute(select(
+            CustomerSegmentTag.customer_gid, CustomerSegmentTag.tag).where(
+            CustomerSegmentTag.shop_id == shop_id)).all())
+    changes = []
+    for customer, name in sorted(segments.items()):
+        tag = shopify_customers.segment_tag(name)
+        if written.get(customer) != tag:
+            changes.append(shopify_customers.TagChange(customer, tag, written.get(customer)))
+    return changes
+
+
+def _record_tags(shop_id: int, done: list[shopify_customers.TagChange]) -> None:
+    now = utcnow()
+    with db().session() as session:
+        rows = {r.customer_gid: r for r in session.scalars(select(CustomerSegmentTag).where(
+            CustomerSegmentTag.shop_id == shop_id,
+            CustomerSegmentTag.customer_gid.in_([c.customer_gid for c in done])))}
+        for change in done:
+            row = rows.get(change.customer_gid)
+            if row is None:
+                session.add(CustomerSegmentTag(shop_id=shop_id, customer_gid=change.customer_gid,
+                                               tag=change.tag, written_at=now))
+            else:
+                row.tag, row.written_at = change.tag, now
+
+
+def write_segment_tags(api, domain: str, token: str, shop_id: int,
+                       segments: dict[str, str]) -> dict:
+    """Tag the customers whose segment changed; what happened, for the summary.
+
+    Skipped (with a note) without the ``write_customers`` scope. A failed call stops the
+    tagging for this run without failing the advice: what was written is recorded, the
+    rest goes on the next run.
+    """
+    outcome: dict = {"written": 0, "unchanged": 0, "failed": 0, "note": ""}
+    changes = segment_tag_changes(shop_id, segments)
+    outcome["unchanged"] = len(segments) - len(changes)
+    if not changes:
+        return outcome
+    try:
+        scopes = shopify_catalog.access_scopes(api, domain, token)
+    except Unauthorized:
+        raise
+    except ShopifyError as err:
+        log.warning("segment tags for %s skipped: scopes unknown (%s)", domain, err.code)
+        outcome["note"] = "the app's permissions could not be read"
+        return outcome
+    if shopify_customers.SCOPE not in scopes:
+        log.info("segment tags for %s skipped: no %s scope", domain, shopify_customers.SCOPE)
+        outcome["note"] = f"needs the {shopify_customers.SCOPE} permission"
+        return outcome
+    def recorded(done: list[shopify_customers.TagChange]) -> None:
+        _record_tags(shop_id, done)
+        outcome["written"] += len(done)
+
+    try:
+        _, failed = shopify_customers.write_segment_tags(api, domain, token, changes,
+                                                         on_batch=recorded)
+        outcome["failed"] = len(failed)
+    except Unauthorized:
+        raise
+    except ShopifyError as err:
+        log.warning("segment tags for %s stopped: %s", domain, err)
+        outcome["note"] = f"stopped: {err.code}"
+    return outcome

@@ -102,9 +102,11 @@ _redact_customer = HANDLERS["customers/redact"]
 
 
 def customers_redact(shop: str, payload: dict) -> str:
-    """`customers/redact`: the issue-6 redaction, then the dashboard forgets those orders."""
+    """`customers/redact`: the issue-6 redaction, then the dashboard forgets those orders
+    and the segment tag written on the customer."""
     outcome = _redact_customer(shop, payload)
     advice.forget_orders(shop)
+    advice.forget_customer(shop, (payload.get("customer") or {}).get("id"))
     return outcome
 
 

@@ -130,3 +130,69 @@ def bar_chart(rows: list[tuple[str, float, str]], *, title: str, width: int = 60
                      f"{escape(text)}</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+FLAG_COLOR = "#c70a24"
+
+
+def revenue_chart(days: list[list], flagged: list[str], *, title: str, unit: str) -> str:
+    """Daily revenue as a line, the flagged days as red dots: `days` rows ``[date, amount]``
+    (ISO dates, in order), `flagged` the ISO dates to mark, `unit` the y axis (currency)."""
+    if not days:
+        return ""
+    dates = [date.fromisoformat(r[0]) for r in days]
+    start, end = dates[0], dates[-1]
+    span_days = max((end - start).days, 1)
+    low = min([0.0] + [float(r[1]) for r in days])
+    top_value = max([float(r[1]) for r in days] + [1.0])
+    step = _nice_step(top_value - low)
+    y_min = step * math.floor(low / step)
+    y_max = step * math.ceil(top_value / step)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(d: date) -> float:
+        return LEFT + plot_w * (d - start).days / span_days
+
+    def y(v: float) -> float:
+        return TOP + plot_h * (1 - (v - y_min) / (y_max - y_min))
+
+    parts = [f'<svg class="chart revenue" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+             f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+             f"<title>{escape(title)}</title>"]
+    value = y_min
+    while value <= y_max + 1e-9:
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
+                     f'y2="{y(value):.1f}" stroke="#e3e3e3" stroke-width="1"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
+                     f'class="tick">{_fmt(value)}</text>')
+        value += step
+    parts.append(f'<text x="12" y="{TOP + plot_h / 2:.1f}" class="axis" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(unit)}</text>')
+    tick = start + timedelta(days=(7 - start.weekday()) % 7)  # Mondays, every other week
+    n = 0
+    while tick <= end:
+        if n % 2 == 0 and LEFT + 12 <= x(tick) <= WIDTH - RIGHT - 14:
+            parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{TOP + plot_h}" '
+                         f'y2="{TOP + plot_h + 4}" stroke="#8a8a8a"/>')
+            parts.append(f'<text x="{x(tick):.1f}" y="{TOP + plot_h + 16}" class="tick" '
+                         f'text-anchor="middle">{tick:%b} {tick.day}</text>')
+        tick += timedelta(days=7)
+        n += 1
+    points = " ".join(f"{x(d):.1f},{y(float(r[1])):.1f}" for d, r in zip(dates, days,
+                                                                          strict=True))
+    parts.append(f'<polyline class="revenue-line" points="{points}" fill="none" '
+                 f'stroke="{HISTORY_COLOR}" stroke-width="1.5"/>')
+    marked = set(flagged)
+    for d, r in zip(dates, days, strict=True):
+        if r[0] in marked:
+            parts.append(f'<circle class="flag" cx="{x(d):.1f}" cy="{y(float(r[1])):.1f}" r="4" '
+                         f'fill="{FLAG_COLOR}"><title>{escape(r[0])}: '
+                         f'{float(r[1]):,.2f} {escape(unit)}</title></circle>')
+    parts.append(
+        f'<g class="legend" transform="translate({LEFT},{HEIGHT - 8})">'
+        f'<line x1="0" x2="18" y1="-4" y2="-4" stroke="{HISTORY_COLOR}" stroke-width="1.5"/>'
+        f'<text x="22" y="0" class="tick">revenue per day</text>'
+        f'<circle cx="136" cy="-4" r="4" fill="{FLAG_COLOR}"/>'
+        f'<text x="144" y="0" class="tick">unusual day</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,5 +1,6 @@
 """The merchant dashboard, embedded in the Shopify admin: forecasts, reorder plan, upsell
-pairs and recent orders' risk, rendered on the server (charts are inline SVG).
+pairs, recent orders' risk, customer segments and unusual days of revenue, rendered on the
+server (charts are inline SVG).
 
 Requests carry an App Bridge session token (``id_token``), checked by shopifyapp's
 `verify_app_home_req` as for the app home; a page without one is sent through the
@@ -21,8 +22,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from connectors.shopify import ShopifyError
 from connectors.shopify.client import shop_domain
+from connectors.shopify.customers import segment_tag
 from webhooks import admin, advice, catalog, demo, shops
-from webhooks.charts import bar_chart, forecast_chart
+from webhooks.charts import bar_chart, forecast_chart, revenue_chart
 from webhooks.shopify_hooks import as_shopify_req, shopify_app
 from webhooks.storage import db
 
@@ -170,11 +172,13 @@ def render(domain: str, *, embedded: bool) -> str:
         _upsell_section(insights.get("upsell", ([], None))[0]),
         _orders_section(insights.get("orders", ([], None))[0]),
         _segments_section(insights.get("segments", ([], None))[0], summary),
-        _anomalies_section(insights.get("anomalies", ([], None))[0], summary),
+        _anomalies_section(insights.get("anomalies", ([], None))[0], summary,
+                           insights.get("revenue", ({}, None))[0]),
         "<footer class='muted'>Shelfwise writes its advice to your store as metafields "
         "(namespace <code>$app:shelfwise</code>): <code>complementary_products</code> on "
         "products; <code>reorder_point</code>, <code>order_quantity</code> and "
-        "<code>forecast_30_days</code> on variants.</footer>",
+        "<code>forecast_30_days</code> on variants; customers get the tag of their "
+        "segment (<code>shelfwise-segment-…</code>).</footer>",
         "</main></body></html>",
     ]
     return "".join(head + body)
@@ -353,31 +357,61 @@ def _segments_section(segments: list[dict], summary: dict) -> str:
         body = "".join(
             f"<tr><td>{escape(s['segment'])}</td><td class='num'>{s['customers']:,}</td>"
             f"<td class='num'>{_money(s['revenue'], currency)}</td>"
-            f"<td class='num'>{s['expected_purchases_90_days']:,.0f} orders</td></tr>"
+            f"<td class='num'>{s['expected_purchases_90_days']:,.0f} orders</td>"
+            f"<td class='tag'><code>{escape(s.get('tag') or segment_tag(s['segment']))}"
+            f"</code></td></tr>"
             for s in segments)
-        content = (f"<div class='split'><figure class='segments-chart'>{chart}</figure>"
+        content = (f"<div class='stack'><figure class='segments-chart'>{chart}</figure>"
                    "<div class='table-wrap'><table><tr><th>Segment</th>"
                    "<th class='num'>Customers</th><th class='num'>Spent so far</th>"
-                   "<th class='num'>Expected, next 90 days</th></tr>" + body +
-                   "</table></div></div>")
-    return _card("segments", "Customers",
+                   "<th class='num'>Expected, next 90 days</th><th>Customer tag</th></tr>"
+                   + body + "</table></div></div>" + _tags_note(summary))
+    return _card("segments", "Customer segments",
                  "Customers grouped by how recently, how often and how much they bought "
-                 "(RFM), with the purchases a BG/NBD model expects from them.", content)
+                 "(RFM), with the purchases a BG/NBD model expects from them. Each customer "
+                 "carries the tag of its segment in Shopify: target a segment in Shopify's "
+                 "customer segments and marketing tools.", content)
 
 
-def _anomalies_section(days: list[dict], summary: dict) -> str:
+def _tags_note(summary: dict) -> str:
+    tags = (summary or {}).get("segment_tags")
+    if not tags:
+        return ""
+    if tags.get("note"):
+        return (f"<p class='muted' id='segment-tags'>Customer tags not written: "
+                f"{escape(tags['note'])}.</p>")
+    return (f"<p class='muted' id='segment-tags'>Last run: {tags.get('written', 0):,} customers "
+            f"tagged, {tags.get('unchanged', 0):,} unchanged.</p>")
+
+
+def _anomalies_section(days: list[dict], summary: dict, revenue: dict | None = None) -> str:
     currency = (summary or {}).get("currency") or ""
+    series = (revenue or {}).get("days") or []
+    unit = f"{currency} per day" if currency else "revenue per day"
+    chart = revenue_chart(series, [d["ds"] for d in days],
+                          title=f"Daily revenue ({currency or 'shop currency'}), last 16 "
+                                f"weeks, unusual days marked", unit=unit) if series else ""
+    figure = f"<figure class='revenue-chart'>{chart}</figure>" if chart else ""
     if not days:
-        content = "<p class='empty'>No day of the last 16 weeks stands out.</p>"
+        content = figure + "<p class='empty'>No day of the last 16 weeks stands out.</p>"
     else:
-        body = "".join(f"<tr><td>{escape(d['ds'])}</td>"
-                       f"<td class='num'>{_money(d['amount'], currency)}</td>"
-                       f"<td class='why'>{escape(d['reason'])}</td></tr>" for d in days)
-        content = ("<div class='table-wrap'><table><tr><th>Day</th><th class='num'>Sales</th>"
+        body = "".join(
+            f"<tr><td>{escape(d['ds'])}</td>"
+            f"<td class='num'>{_money(d['amount'], currency)}</td>"
+            f"<td class='num'>{_typical(d.get('typical'), currency)}</td>"
+            f"<td class='why'>{escape(d['reason'])}</td></tr>" for d in days)
+        content = (figure + "<div class='table-wrap'><table><tr><th>Day</th>"
+                   "<th class='num'>Revenue</th><th class='num'>Typical</th>"
                    "<th>Why it stands out</th></tr>" + body + "</table></div>")
-    return _card("anomalies", "Unusual days",
-                 "Days of the last 16 weeks whose sales were far from a typical day of the "
-                 "same weekday.", content)
+    return _card("anomalies", "Unusual days of revenue",
+                 "Daily revenue (the sum of order totals"
+                 + (f", in {escape(currency)}" if currency else "") + ") of the last 16 "
+                 "weeks; a day far from a typical day of the same weekday is flagged with "
+                 "the reason.", content)
+
+
+def _typical(value, currency: str) -> str:
+    return "—" if value is None else f"about {_money(float(value), currency)}"
 
 
 def _risk_badge(level: str | None, score) -> str:
@@ -450,4 +484,7 @@ footer{margin-top:20px;font-size:12px}
 .split{display:grid;grid-template-columns:minmax(320px,1fr) minmax(320px,1fr);gap:16px;
 align-items:start}
 figure.segments-chart{border:0;padding:0}
+figure.revenue-chart{margin-bottom:12px;max-width:760px}
+td.tag{white-space:nowrap}
+.stack figure.segments-chart{max-width:680px;margin-bottom:12px}
 """

@@ -312,3 +312,18 @@ class ShopInsight(Base):
     kind: Mapped[str] = mapped_column(String(32))
     content: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- customer segment tags (issue 8) -----------------------------------------------------------
+
+class CustomerSegmentTag(Base):
+    """The ``shelfwise-segment-*`` tag last written on a Shopify customer (so re-runs send
+    only changes, and a changed segment removes the old tag)."""
+
+    __tablename__ = "customer_segment_tags"
+    __table_args__ = (UniqueConstraint("shop_id", "customer_gid"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    customer_gid: Mapped[str] = mapped_column(String(64))
+    tag: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

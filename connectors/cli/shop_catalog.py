@@ -61,7 +61,8 @@ def recommend(shop_domain: str, lead_time: float | None, write: bool) -> None:
     """Recompute forecasts, the reorder plan and upsell pairs of SHOP and write them back.
 
     Products get the metafield complementary_products; variants reorder_point,
-    order_quantity and forecast_30_days (namespace $app:shelfwise).
+    order_quantity and forecast_30_days (namespace $app:shelfwise); customers whose
+    segment changed get the tag shelfwise-segment-<segment> (needs write_customers).
 
     Example: shelfwise shop recommend x.myshopify.com
     """
@@ -77,4 +78,5 @@ def recommend(shop_domain: str, lead_time: float | None, write: bool) -> None:
                                        f"{err}") from err
     click.echo(f"Advice for {result.shop} as of {result.as_of}: {result.products} products, "
                f"{result.variants} variants, {result.orders} orders; "
-               f"{result.metafields_written} metafields written.")
+               f"{result.metafields_written} metafields written, "
+               f"{result.segment_tags_written} customers tagged with their segment.")

@@ -180,6 +180,33 @@ mutation MetafieldDefinitionCreate($definition: MetafieldDefinitionInput!) {
 }
 """
 
+# --- customer segment tags (issue 8) ------------------------------------------------------
+
+
+def segment_tags_mutation(removes: list[bool] | tuple[bool, ...]) -> str:
+    """One mutation for a batch of customers (needs ``write_customers``).
+
+    Customer ``i`` gets ``r{i}: tagsRemove`` of its previous segment tag when ``removes[i]``,
+    then ``a{i}: tagsAdd`` of its current one (mutation fields run in order). Variables:
+    ``id{i}`` (the customer gid), ``add{i}`` and, when removing, ``remove{i}``.
+    """
+    params, fields = [], []
+    for i, remove in enumerate(removes):
+        params.append(f"$id{i}: ID!")
+        params.append(f"$add{i}: [String!]!")
+        if remove:
+            params.append(f"$remove{i}: [String!]!")
+            fields.append(f"  r{i}: tagsRemove(id: $id{i}, tags: $remove{i}) "
+                          "{ node { id } userErrors { field message } }")
+        fields.append(f"  a{i}: tagsAdd(id: $id{i}, tags: $add{i}) "
+                      "{ node { id } userErrors { field message } }")
+    return ("mutation CustomerSegmentTags(" + ", ".join(params) + ") {\n"
+            + "\n".join(fields) + "\n}\n")
+
+
+SEGMENT_TAGS_EXAMPLE = segment_tags_mutation([True, False])
+"""A batch of two customers, one changing segment (checked against the schema)."""
+
 ALL = {name: value for name, value in globals().items()
        if name.isupper() and isinstance(value, str)}
 """Every document by name (what the schema test iterates over)."""
