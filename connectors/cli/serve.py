@@ -18,19 +18,26 @@ class _Supervisor:
         self.workers = workers
         self.proc: subprocess.Popen | None = None
         self.stopping = threading.Event()
+        self.started = 0.0
+        self.delay = 0.5
 
     def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "webhooks.worker", "--workers",
                                       str(self.workers)])
+        self.started = time.monotonic()
         threading.Thread(target=self._watch, name="shelfwise-worker-watch", daemon=True).start()
 
     def _watch(self) -> None:
         # poll() also notices a worker the web server's SIGCHLD handler already reaped.
         while not self.stopping.wait(1.0):
             if self.proc is not None and self.proc.poll() is not None:
-                if self.stopping.is_set():
+                # a worker that dies at once (bad configuration) is restarted more slowly
+                self.delay = 1.0 if time.monotonic() - self.started > 30 else \
+                    min(2 * self.delay, 30.0)
+                click.echo(f"background worker exited; restarting in {self.delay:.0f}s",
+                           err=True)
+                if self.stopping.wait(self.delay):
                     return
-                click.echo("background worker exited; restarting", err=True)
                 self.start()
                 return
 
