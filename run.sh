@@ -27,14 +27,14 @@ case "${1:-demo}" in
       echo "run.sh: not root with apt-get: PostgreSQL, Redis and Chromium tests may be skipped" >&2
     fi
     .venv/bin/ruff check .
-    # pytest exits 5 when it collects no test: that is a failure here, like any non-zero code.
-    .venv/bin/python -m pytest
     # The inventory formulas against stockpyl (which brings Sphinx and matplotlib): its own venv.
     if [ ! -x .venv-crosscheck/bin/python ]; then
       "$python" -m venv .venv-crosscheck
     fi
     .venv-crosscheck/bin/python -m pip install --quiet -r tests/requirements-crosscheck.txt -e .
     .venv-crosscheck/bin/python -m pytest -p no:cacheprovider tests/test_inventory_stockpyl.py
+    # pytest exits 5 when it collects no test: that is a failure here, like any non-zero code.
+    .venv/bin/python -m pytest
     ;;
   *)
     echo "usage: ./run.sh [demo|test]" >&2
