@@ -297,6 +297,14 @@ def test_app_home_installs_by_token_exchange_and_refreshes(app, client, standin)
     bad = session_token(secret="wrong-secret-wrong-secret-wrong-secret")
     assert client.get("/api/assessments",
                       headers={"Authorization": f"Bearer {bad}"}).status_code == 401
+    # months later both tokens expired: the next visit installs again by token exchange
+    with app.app_context(), db().session() as session:
+        row = session.get(Shop, shop.id)
+        row.token_expires = row.refresh_token_expires = utcnow() - timedelta(days=1)
+    res = client.get(f"/?shop={SHOP}&host=abc&embedded=1&id_token={session_token()}")
+    assert res.status_code == 200
+    assert standin.token_requests[-1]["grant_type"].endswith("token-exchange")
+    assert rows(app, Shop)[0].token_expires > utcnow()
 
 
 def test_shop_add_with_access_token_and_client_credentials(tmp_path, standin, monkeypatch):

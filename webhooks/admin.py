@@ -14,7 +14,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 
-from connectors.shopify import ShopifyError
+from connectors.shopify import ShopifyError, Unauthorized
 from webhooks import shops
 from webhooks.shopify_hooks import as_shopify_req, shopify_app
 from webhooks.storage import Assessment, DataExport, db
@@ -38,11 +38,12 @@ def _verified():
 
 
 def _ensure_token(result) -> None:
-    """Exchange the session token when the shop has no usable offline token yet."""
-    with db().session() as session:
-        row = shops.get_shop(session, result.shop)
-        if row is not None and row.access_token is not None:
-            return
+    """Exchange the session token when the shop has no usable offline token (any more)."""
+    try:
+        shops.access_token(result.shop)  # refreshes an expiring token when due
+        return
+    except Unauthorized:  # none yet, uninstalled, or the refresh token expired
+        pass
     token = shops.client().exchange(result.id_token)
     with db().session() as session:
         shops.save_token(session, result.shop, token, shops.EXPIRING)
