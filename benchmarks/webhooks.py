@@ -95,6 +95,12 @@ def main() -> None:
             if args.scale_out:
                 with psycopg.connect(base, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                import redis
+
+                queue = redis.Redis.from_url(extra["SHELFWISE_QUEUE_URL"])
+                keys = queue.keys(f"huey.*.{name}")
+                if keys:
+                    queue.delete(*keys)
         per_order = collections.Counter(m["variables"]["orderId"] for m in standin.mutations
                                         if m["name"] == "orderRiskAssessmentCreate")
         setup = "scale-out (PostgreSQL, Redis, gunicorn -w 2, 2 consumers)" if args.scale_out \

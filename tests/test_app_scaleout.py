@@ -67,7 +67,7 @@ def queue():
     """A queue name of this run's own: runs on one machine may share the Redis."""
     import redis
 
-    name = f"shelfwise-test-{uuid.uuid4().hex[:10]}"
+    name = f"shelfwisetest{uuid.uuid4().hex[:10]}"  # huey keeps only [a-z0-9_] of a name
     yield name
     client = redis.Redis.from_url(REDIS)
     keys = client.keys(f"huey.*.{name}")

@@ -20,14 +20,15 @@ from webhooks import settings
 def make_huey(url: str, name: str = "shelfwise") -> Huey:
     """A Huey instance for a queue URL: ``sqlite:///FILE`` or ``redis://HOST:PORT/N``."""
     scheme = urlsplit(url).scheme
+    # results=False: tasks report through the database; kept results would pile up.
     if scheme in ("redis", "rediss", "unix"):
-        return RedisHuey(name, url=url, blocking=True, read_timeout=1)
+        return RedisHuey(name, url=url, blocking=True, read_timeout=1, results=False)
     if scheme == "sqlite":
         filename = url.removeprefix("sqlite:///")
         if not filename:
             raise ValueError(f"SHELFWISE_QUEUE_URL {url!r} names no file")
         os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
-        return SqliteHuey(name, filename=filename, timeout=30)
+        return SqliteHuey(name, filename=filename, timeout=30, results=False)
     raise ValueError(f"SHELFWISE_QUEUE_URL must start with sqlite:/// or redis://, got {url!r}")
 
 
