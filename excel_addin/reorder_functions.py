@@ -7,21 +7,13 @@ import xlwings as xw
 from engine.errors import InputError
 from engine.inventory import economic_order_quantity, plan_reorders
 from engine.inventory.plan import plan_values
-from excel_addin.cells import column_of_numbers, never_raises, spill
+from excel_addin.cells import column_of_numbers, never_raises, spill, table_with_header
 
 
 def _number(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{name} must be a number, got {value!r}")
     return float(value)
-
-
-def _table(rows, name: str):
-    import pandas as pd
-
-    if not isinstance(rows, list | tuple) or len(rows) < 2 or not isinstance(rows[0], list | tuple):
-        raise InputError(f"{name} must be a table with a header row and at least one row")
-    return pd.DataFrame([list(r) for r in rows[1:]], columns=[str(c).strip() for c in rows[0]])
 
 
 def _plan_values(sales, lead_time, service_level, lead_time_sd):
@@ -31,7 +23,7 @@ def _plan_values(sales, lead_time, service_level, lead_time_sd):
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("sales", ndim=1, doc="Units sold per period, oldest first; blanks are zero.")
+@xw.arg("sales", ndim=1, err_to_str=True, doc="Units sold per period, oldest first; blanks are 0.")
 @xw.arg("lead_time", doc="Periods from ordering to receiving.")
 @xw.arg("service_level", doc="Target fill rate: share of units served from stock (0.95).")
 @xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (0).")
@@ -43,7 +35,7 @@ def SAFETY_STOCK(sales, lead_time, service_level=0.95, lead_time_sd=0):
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("sales", ndim=1, doc="Units sold per period, oldest first; blanks are zero.")
+@xw.arg("sales", ndim=1, err_to_str=True, doc="Units sold per period, oldest first; blanks are 0.")
 @xw.arg("lead_time", doc="Periods from ordering to receiving.")
 @xw.arg("service_level", doc="Target fill rate: share of units served from stock (0.95).")
 @xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (0).")
@@ -66,12 +58,14 @@ def EOQ(annual_demand, order_cost, holding_cost_per_unit_year):
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("sales_table", ndim=2, doc="Table with header unique_id, ds, y.")
-@xw.arg("items_table", ndim=2, doc="Table with header unique_id, on_hand, lead_time, ...")
+@xw.arg("sales_table", ndim=2, err_to_str=True, doc="Table with header unique_id, ds, y.")
+@xw.arg("items_table", ndim=2, err_to_str=True,
+        doc="Table with header unique_id, on_hand, lead_time, ...")
 @xw.ret(index=False, header=True, expand="table")
 @never_raises
 def REORDER_PLAN(sales_table, items_table):
     """Safety stock, reorder point, order quantity and what to order now, per item."""
-    plan = plan_reorders(_table(sales_table, "sales_table"), _table(items_table, "items_table"))
+    plan = plan_reorders(table_with_header(sales_table, "sales_table"),
+                         table_with_header(items_table, "items_table"))
     plan["stockout_date"] = plan["stockout_date"].dt.strftime("%Y-%m-%d")
     return spill(plan.round(2))
