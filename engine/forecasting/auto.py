@@ -19,6 +19,7 @@ from engine.forecasting.kernels import _quiet
 
 DEFAULT_LEVELS = (80, 95)
 FALLBACK = "Combination"
+MIN_VALIDATION_PERIODS = 12
 
 
 class AutoForecaster:
@@ -31,8 +32,10 @@ class AutoForecaster:
     season_length : int, default=1
         Periods in a season (7 for daily data with a weekly pattern, 12 for monthly,
         52 for weekly); 1 means no seasonal candidates.
-    n_windows : int, default=3
-        Validation windows (each `horizon` long) cut from the end of the history.
+    n_windows : int or None, default=None
+        Validation windows (each `horizon` long) cut from the end of the history. None:
+        three, or more for short horizons so that at least 12 periods are held back (one
+        period ahead, three errors would be too few to size an interval on).
     chunk_size : int, default=256
         Series fitted together in one vectorised pass.
     min_train : int, default=8
@@ -58,7 +61,7 @@ class AutoForecaster:
     (1, 4)
     """
 
-    def __init__(self, horizon: int = 12, *, season_length: int = 1, n_windows: int = 3,
+    def __init__(self, horizon: int = 12, *, season_length: int = 1, n_windows: int | None = None,
                  chunk_size: int = 256, min_train: int = 8, override_margin: float = 0.5):
         self.horizon = horizon
         self.season_length = season_length
@@ -86,7 +89,7 @@ class AutoForecaster:
             for name in CANDIDATES:  # a candidate missing from a chunk scores NaN there
                 errors[name].append(found.get(name, np.full((part.shape[0], 0), np.nan)))
             _report(on_progress, part.shape[0] - part.shape[0] // 4)
-        errors = {name: _stack_padded(parts, self.n_windows * h)
+        errors = {name: _stack_padded(parts, self._windows(h) * h)
                   for name, parts in errors.items() if any(p.size for p in parts)}
         self.models_, self.validation_mae_ = self._choose(Y, errors)
         means = []
@@ -147,12 +150,17 @@ class AutoForecaster:
         pick = np.where(override, own, default)
         return names[pick], np.where(np.isfinite(mae[rows, pick]), mae[rows, pick], np.nan)
 
+    def _windows(self, h: int) -> int:
+        if self.n_windows is not None:
+            return _positive(self.n_windows, "n_windows")
+        return max(3, -(-MIN_VALIDATION_PERIODS // h))
+
     def _validation_errors(self, Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
         """(actual - forecast) of every candidate on every validation window, (n_series, w*h)."""
         S, T = Y.shape
         observed = np.cumsum(~np.isnan(Y), axis=1)
         errors: dict[str, list[np.ndarray]] = {name: [] for name in CANDIDATES}
-        for w in range(1, self.n_windows + 1):
+        for w in range(1, self._windows(h) + 1):
             origin = T - w * h
             if origin < self.min_train:
                 break
