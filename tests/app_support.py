@@ -83,3 +83,30 @@ def app_config(instance, origin: str, **extra) -> dict:
             "SHOPIFY_API_KEY": API_KEY, "SHOPIFY_API_SECRET": API_SECRET,
             "SHOPIFY_ORIGIN": origin, "SHOPIFY_BACKOFF": 0.01,
             "DATABASE_URL": f"sqlite:///{instance}/shelfwise.sqlite3", **extra}
+
+
+def post(client, topic: str, payload, **kw):
+    """Send a signed delivery to the app's webhook endpoint (a Flask test client)."""
+    body, headers = delivery(topic, payload, **kw)
+    return client.post("/webhooks/shopify", data=body, headers=headers)
+
+
+def rows(app, model) -> list:
+    """Every stored row of a storage model."""
+    from sqlalchemy import select
+
+    from webhooks.storage import db
+
+    with app.app_context(), db().session() as session:
+        return session.scalars(select(model)).all()
+
+
+def register_token(app, standin, shop: str = SHOP) -> str:
+    """A shop registered with a plain Admin API token that the stand-in accepts."""
+    from webhooks import shops
+    from webhooks.storage import db
+
+    value = standin.add_token(shop)
+    with app.app_context(), db().session() as session:
+        shops.save_token(session, shop, value, shops.ADMIN)
+    return value

@@ -24,6 +24,9 @@ from tests.app_support import (
     app_config,
     delivery,
     order,
+    post,
+    register_token,
+    rows,
     sample,
     session_token,
 )
@@ -50,10 +53,7 @@ def app(tmp_path, standin):
 @pytest.fixture
 def token(app, standin):
     """A registered shop with a plain Admin API token."""
-    value = standin.add_token(SHOP)
-    with app.app_context(), db().session() as session:
-        shops.save_token(session, SHOP, value, shops.ADMIN)
-    return value
+    return register_token(app, standin)
 
 
 @pytest.fixture
@@ -61,14 +61,6 @@ def client(app):
     return app.test_client()
 
 
-def post(client, topic, payload, **kw):
-    body, headers = delivery(topic, payload, **kw)
-    return client.post("/webhooks/shopify", data=body, headers=headers)
-
-
-def rows(app, model):
-    with app.app_context(), db().session() as session:
-        return session.scalars(select(model)).all()
 
 
 def test_healthz(client):

@@ -10,11 +10,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from connectors.cli import main as cli
 from connectors.shopify.catalog import group_children, kind_of
-from tests.app_support import API_KEY, API_SECRET, SHOP, app_config, delivery
+from tests.app_support import API_KEY, API_SECRET, SHOP, app_config, post, register_token, rows
 from tests.shopify_bulk import FULL_SCOPES, BulkStandIn, make_store
 from webhooks import advice, catalog, create_app, shops
 from webhooks.queue import huey
@@ -45,20 +44,9 @@ def app(tmp_path, standin):
 
 @pytest.fixture
 def token(app, standin):
-    value = standin.add_token(SHOP)
-    with app.app_context(), db().session() as session:
-        shops.save_token(session, SHOP, value, shops.ADMIN)
-    return value
+    return register_token(app, standin)
 
 
-def rows(app, model):
-    with app.app_context(), db().session() as session:
-        return session.scalars(select(model)).all()
-
-
-def post(client, topic, payload):
-    body, headers = delivery(topic, payload)
-    return client.post("/webhooks/shopify", data=body, headers=headers)
 
 
 def test_full_sync_by_polling_ingests_products_inventory_and_orders(app, token, standin):
