@@ -29,6 +29,22 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
+def _y_axis(y, y_min: float, y_max: float, step: float, unit: str) -> list[str]:
+    """Horizontal grid lines with their labels every `step`, and the rotated unit label."""
+    parts = []
+    value = y_min
+    while value <= y_max + 1e-9:
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
+                     f'y2="{y(value):.1f}" stroke="#e3e3e3" stroke-width="1"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
+                     f'class="tick">{_fmt(value)}</text>')
+        value += step
+    middle = TOP + (HEIGHT - TOP - BOTTOM) / 2
+    parts.append(f'<text x="12" y="{middle:.1f}" class="axis" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {middle:.1f})">{escape(unit)}</text>')
+    return parts
+
+
 def forecast_chart(history: list[list], forecast: list[list], *, title: str,
                    unit: str = "units/day") -> str:
     """An inline SVG: `history` rows ``[date, y]``; `forecast` rows
@@ -53,15 +69,7 @@ def forecast_chart(history: list[list], forecast: list[list], *, title: str,
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title>"]
-    value = 0.0
-    while value <= y_max + 1e-9:  # horizontal grid and y labels
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
-                     f'y2="{y(value):.1f}" stroke="#e3e3e3" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
-                     f'class="tick">{_fmt(value)}</text>')
-        value += step
-    parts.append(f'<text x="12" y="{TOP + plot_h / 2:.1f}" class="axis" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(unit)}</text>')
+    parts += _y_axis(y, 0.0, y_max, step, unit)
     tick = start + timedelta(days=(7 - start.weekday()) % 7)  # Mondays
     every = 2 if span_days > 60 else 1
     n = 0
@@ -159,15 +167,7 @@ def revenue_chart(days: list[list], flagged: list[str], *, title: str, unit: str
     parts = [f'<svg class="chart revenue" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
              f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title>"]
-    value = y_min
-    while value <= y_max + 1e-9:
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" '
-                     f'y2="{y(value):.1f}" stroke="#e3e3e3" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
-                     f'class="tick">{_fmt(value)}</text>')
-        value += step
-    parts.append(f'<text x="12" y="{TOP + plot_h / 2:.1f}" class="axis" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(unit)}</text>')
+    parts += _y_axis(y, y_min, y_max, step, unit)
     tick = start + timedelta(days=(7 - start.weekday()) % 7)  # Mondays, every other week
     n = 0
     while tick <= end:
