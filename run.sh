@@ -32,7 +32,7 @@ case "${1:-demo}" in
       "$python" -m venv .venv-crosscheck
     fi
     .venv-crosscheck/bin/python -m pip install --quiet -r tests/requirements-crosscheck.txt -e .
-    .venv-crosscheck/bin/python -m pytest -p no:cacheprovider tests/test_inventory_stockpyl.py
+    .venv-crosscheck/bin/python -m pytest -p no:cacheprovider tests/engine/test_inventory_stockpyl.py
     # pytest exits 5 when it collects no test: that is a failure here, like any non-zero code.
     .venv/bin/python -m pytest
     ;;

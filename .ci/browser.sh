@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install headless Chromium (Debian package) for the dashboard's browser test
-# (tests/test_dashboard_browser.py). Idempotent; needs root (CI and the dev machines run as root).
+# (tests/app/test_dashboard_browser.py). Idempotent; needs root (CI and the dev machines run as root).
 set -euo pipefail
 if ! command -v chromium >/dev/null 2>&1; then
   echo "browser: installing chromium"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install (Debian packages) and start PostgreSQL and Redis for the scale-out tests
-# (tests/test_app_scaleout.py), with the role, database and URLs those tests use:
+# (tests/app/test_app_scaleout.py), with the role, database and URLs those tests use:
 #   SHELFWISE_TEST_POSTGRES_URL=postgresql://shelfwise:shelfwise@127.0.0.1:5432/shelfwise_test
 #   SHELFWISE_TEST_REDIS_URL=redis://127.0.0.1:6379/15
 # Idempotent: safe to run again. Needs root (CI and the dev machines run as root).

@@ -1,6 +1,6 @@
 """Load and fault harness for the webhook endpoint (loopback only, bounded, stops by itself).
 
-Used by `tests/test_app_load.py`, `tests/test_app_scaleout.py` and `benchmarks/webhooks.py`:
+Used by `tests/app/test_app_load.py`, `tests/app/test_app_scaleout.py` and `benchmarks/webhooks.py`:
 start the Shopify stand-in and the app's processes, send signed `orders/create` deliveries
 (with repeats and forged ones) from several concurrent senders, kill a worker half-way and
 restart it, then wait until every order is assessed.

@@ -1,6 +1,6 @@
 """Every GraphQL document Shelfwise sends to the Shopify Admin API (validated in the tests).
 
-Keep documents here and only here, so `tests/test_app_documents.py` checks each against
+Keep documents here and only here, so `tests/app/test_app_documents.py` checks each against
 the Admin schema of the configured version.
 """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "shopify_sync.py"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "shopify_sync.py"
 
 
 def test_ten_thousand_orders_sync_and_write_back_in_under_two_minutes():
