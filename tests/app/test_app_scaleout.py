@@ -16,7 +16,7 @@ import pytest
 from tests import load_harness as lh
 from tests.app_support import API_KEY, API_SECRET, SHOP
 from tests.shopify_standin import ShopifyStandIn
-from tests.test_app_load import check_run
+from tests.app.test_app_load import check_run
 
 POSTGRES = os.environ.get("SHELFWISE_TEST_POSTGRES_URL",
                           "postgresql://shelfwise:shelfwise@127.0.0.1:5432/shelfwise_test")

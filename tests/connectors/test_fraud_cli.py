@@ -10,7 +10,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from connectors.cli import main
-from tests.test_fraud_engine import START, TEMPLATE, address, make_order, shop_history
+from tests.engine.test_fraud_engine import START, TEMPLATE, address, make_order, shop_history
 
 
 def write_jsonl(path, orders, *, extra_lines=()):
