@@ -1,0 +1,132 @@
+"""Every order or sale export as one table of lines, flagged the same way for every command.
+
+A line carries `order_id, product_id, product_title, quantity, created_at, customer_id,
+location`, the money it stands for (`order_total` given per order, or `line_amount` per line),
+and three flags: `cancelled`, `refunded` (the whole order) and `is_return` (a return line:
+reported, never subtracted). The table's index is the file record (file row = index + 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from connectors.files import FileError
+from connectors.readers.formats import Layout
+from connectors.readers.raw import RawFile
+from connectors.readers.values import decimal_comma, parse_dates, parse_numbers
+
+#: Customer cells that mean "no customer" (a blank export cell, R's and pandas' missing marks).
+NO_CUSTOMER = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a", "guest"})
+LINE_COLUMNS = ["order_id", "product_id", "product_title", "quantity", "created_at",
+                "customer_id", "location", "order_total", "line_amount", "cancelled",
+                "refunded", "is_return"]
+
+
+def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
+                 overrides: dict[str, str], notes: list[str]) -> pd.DataFrame:
+    """Read the line rows of an order export of `layout` (`overrides`: KEY -> header)."""
+    headers = {key: overrides.get(key) or layout.header_for(raw, key) for key in layout.fields}
+    for key, header in overrides.items():
+        if not raw.has(header):
+            raise FileError(raw.name, f"--columns {key}={header!r}: no such column", row=1)
+    cells = raw.columns(h for h in headers.values() if h)
+    if cells.empty:
+        raise FileError(raw.name, "has a header but no rows")
+
+    def col(key: str) -> pd.Series:
+        header = headers.get(key)
+        return cells[header] if header else pd.Series("", index=cells.index, dtype=object)
+
+    numbers = {headers[k]: col(k) for k in ("quantity", "order_total", "line_amount", "price")
+               if headers.get(k)}
+    comma = decimal_comma(numbers, file=raw.name)
+    if comma:
+        notes.append("numbers read with a decimal comma")
+
+    def number(key: str, default: float = np.nan) -> pd.Series:
+        if not headers.get(key):
+            return pd.Series(default, index=cells.index, dtype=float)
+        return parse_numbers(col(key), file=raw.name, column=headers[key], comma=comma)
+
+    order_id = col("order_id")
+    _require_cells(order_id, raw.name, headers["order_id"])
+    if layout.name == "square-items":
+        when = (col("date") + " " + col("time")).str.strip()
+        created_at = parse_dates(when, file=raw.name, column=headers.get("date") or "Date",
+                                 dayfirst=dayfirst, notes=notes)
+    else:
+        _require_cells(col("created_at"), raw.name, headers["created_at"])
+        created_at = parse_dates(col("created_at"), file=raw.name, column=headers["created_at"],
+                                 dayfirst=dayfirst, default_dayfirst=layout.dayfirst,
+                                 notes=notes)
+    quantity = number("quantity", 1.0).fillna(0.0) if headers.get("quantity") else \
+        pd.Series(1.0, index=cells.index)
+    title = col("product_title")
+    sku = col("product_id")
+    product_id = sku.where(sku != "", title)
+    _require_cells(product_id, raw.name, headers.get("product_id") or headers["product_title"])
+    lines = pd.DataFrame({
+        "order_id": order_id, "product_id": product_id, "product_title": title,
+        "quantity": quantity, "created_at": created_at,
+        "customer_id": _customers(col("customer_id")), "location": col("location"),
+        "order_total": np.nan, "line_amount": np.nan, "cancelled": False, "refunded": False,
+        "is_return": quantity < 0})
+    if layout.name == "shopify-orders":
+        _shopify(lines, col, number)
+    elif layout.name == "woocommerce-orders":
+        _woocommerce(lines, col, number)
+    elif layout.name == "square-items":
+        lines["line_amount"] = number("line_amount")
+        lines["is_return"] |= col("event").str.lower().isin(["refund", "return"]).to_numpy()
+    elif layout.name == "etsy-items":
+        lines["line_amount"] = number("line_amount")
+    elif layout.name == "invoice-lines":
+        lines["line_amount"] = quantity * number("price", 0.0).fillna(0.0)
+        lines["is_return"] |= order_id.str.upper().str.startswith("C").to_numpy()
+        lines["customer_id"] = lines["customer_id"].str.replace(r"\.0$", "", regex=True)
+    return lines
+
+
+def _shopify(lines: pd.DataFrame, col, number) -> None:
+    """Order fields live on an order's first row only: carry them to its other rows."""
+    order = lines["order_id"]
+    carried = pd.DataFrame({
+        "status": col("status"), "cancelled_at": col("cancelled_at"),
+        "customer": lines["customer_id"]}).replace("", np.nan)
+    carried["total"] = number("order_total")
+    first = carried.groupby(order.to_numpy(), sort=False).transform("first")
+    lines["customer_id"] = first["customer"].fillna("").to_numpy()
+    lines["order_total"] = first["total"].to_numpy()
+    lines["cancelled"] = first["cancelled_at"].notna().to_numpy()
+    lines["refunded"] = first["status"].fillna("").str.lower().eq("refunded").to_numpy()
+
+
+_WOO_CANCELLED = {"cancelled", "wc-cancelled", "failed", "wc-failed", "trash"}
+_WOO_REFUNDED = {"refunded", "wc-refunded"}
+
+
+def _woocommerce(lines: pd.DataFrame, col, number) -> None:
+    order = lines["order_id"].to_numpy()
+    status = col("status").replace("", np.nan).groupby(order, sort=False).transform("first")
+    status = status.fillna("").str.lower()
+    lines["cancelled"] = status.isin(_WOO_CANCELLED).to_numpy()
+    lines["refunded"] = status.isin(_WOO_REFUNDED).to_numpy()
+    total = number("order_total")
+    if total.notna().any():
+        lines["order_total"] = total.groupby(order, sort=False).transform("first").to_numpy()
+    else:
+        lines["line_amount"] = number("line_amount")
+    customer = lines["customer_id"].replace("", np.nan)
+    lines["customer_id"] = customer.groupby(order, sort=False).transform("first").fillna("")
+
+
+def _customers(cells: pd.Series) -> pd.Series:
+    return cells.where(~cells.str.lower().isin(NO_CUSTOMER), "")
+
+
+def _require_cells(cells: pd.Series, file: str, column: str) -> None:
+    empty = (cells == "").to_numpy()
+    if empty.any():
+        raise FileError(file, "is empty", row=int(cells.index[np.argmax(empty)]) + 2,
+                        column=column)

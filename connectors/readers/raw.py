@@ -1,0 +1,161 @@
+"""Open a CSV export as text cells: encoding, delimiter and header found once, for every reader.
+
+Only the columns a reader needs are parsed (`usecols`), so a 79-column Shopify export of a
+million lines reads in seconds. Record numbers follow a spreadsheet: header row 1, first record
+row 2 (a table's index label `i` is file row `i + 2`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+import pandas as pd
+
+from connectors.files import FileError, file_name
+
+#: A cell longer than this is not a value a person typed (a pasted blob, a broken quote).
+MAX_CELL = 100_000
+_ENCODINGS = (("utf-8-sig", None), ("cp1252", "Windows-1252 (not UTF-8)"),
+              ("latin-1", "Latin-1 (not UTF-8)"))
+
+
+def norm(header: str) -> str:
+    """A header as compared: case, spaces and a stray BOM do not matter."""
+    return re.sub(r"\s+", " ", str(header).replace("\ufeff", "")).strip().lower()
+
+
+@dataclass
+class RawFile:
+    """A CSV file's header and the bytes to read its records from."""
+
+    name: str
+    header: list[str]
+    data: bytes | str
+    encoding: str
+    sep: str
+    notes: list[str] = field(default_factory=list)
+
+    def position(self, header: str) -> int | None:
+        """Position of a header (first one when it appears twice), compared as `norm` does."""
+        key = norm(header)
+        for i, h in enumerate(self.header):
+            if norm(h) == key:
+                return i
+        return None
+
+    def has(self, header: str) -> bool:
+        return self.position(header) is not None
+
+    def columns(self, headers: Iterable[str]) -> pd.DataFrame:
+        """The named columns as text cells ("" when empty), named as asked; one parse."""
+        wanted = list(dict.fromkeys(headers))
+        where = {}
+        for h in wanted:
+            pos = [i for i, have in enumerate(self.header) if norm(have) == norm(h)]
+            if len(pos) > 1:
+                raise FileError(self.name, f"appears {len(pos)} times in the header (columns "
+                                f"{', '.join(str(p + 1) for p in pos)}); rename or delete one",
+                                row=1, column=self.header[pos[0]])
+            if pos:
+                where[h] = pos[0]
+        if not where:
+            return pd.DataFrame(index=pd.RangeIndex(0))
+        order = sorted(set(where.values()))
+        try:
+            table = pd.read_csv(self._stream(), sep=self.sep, header=None, skiprows=1,
+                                usecols=order, dtype=str, keep_default_na=False,
+                                na_filter=False, encoding=self.encoding, engine="c",
+                                skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
+        except pd.errors.ParserError as err:
+            raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
+                from err
+        except ValueError as err:  # usecols beyond a short record
+            raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
+                from err
+        out = pd.DataFrame({h: table[where[h]].astype(object).str.strip()
+                            for h in wanted if h in where})
+        out = out[~(out == "").all(axis=1)] if len(out.columns) else out
+        for h in out.columns:
+            long = out[h].str.len() > MAX_CELL
+            if long.any():
+                row = int(out.index[long.to_numpy()][0]) + 2
+                raise FileError(self.name, f"a cell of {int(out[h][long].iloc[0].__len__()):,} "
+                                "characters is not a value (a broken quote?)", row=row, column=h)
+        return out
+
+    def _stream(self) -> IO:
+        return io.BytesIO(self.data) if isinstance(self.data, bytes) else io.StringIO(self.data)
+
+
+def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
+    """Read a CSV's bytes, decide its encoding and delimiter and read its header row.
+
+    UTF-8 (with or without BOM) is expected; a file that is not UTF-8 is read as
+    Windows-1252 and says so in the notes. Raises `FileError` for a missing or empty file.
+    """
+    name = file_name(source)
+    data = _bytes(source, name)
+    if not data.strip():
+        raise FileError(name, "is empty; expected a header row")
+    notes = []
+    for encoding, note in _ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if note:
+            notes.append(f"read as {note}")
+        break
+    first = _first_record(text)
+    sep = _delimiter(first)
+    header = next(csv.reader([first], delimiter=sep), [])
+    header = [h.replace("\ufeff", "").strip() for h in header]
+    if not any(header):
+        raise FileError(name, "has no header row", row=1)
+    if encoding == "utf-8-sig":
+        return RawFile(name, header, data, "utf-8-sig", sep, notes)
+    return RawFile(name, header, text, encoding, sep, notes)
+
+
+def _bytes(source, name: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, str | os.PathLike):
+        if str(source) == "-":
+            import sys
+
+            return sys.stdin.buffer.read()
+        try:
+            with open(source, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError as err:
+            raise FileError(name, "file not found") from err
+        except IsADirectoryError as err:
+            raise FileError(name, "is a folder, not a file") from err
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _first_record(text: str) -> str:
+    text = text.lstrip("\ufeff")
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _delimiter(line: str) -> str:
+    """Comma unless the header clearly uses tabs or semicolons (Excel re-saves)."""
+    counts = {sep: line.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 and counts[best] > counts[","] else ","
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
