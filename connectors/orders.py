@@ -12,8 +12,7 @@ from typing import IO
 import pandas as pd
 
 from connectors.files import FileError, file_name
-from engine.errors import InputError
-from engine.fraud import normalize_orders
+from connectors.shopify.orders import InvalidOrder, fraud_frame, parse_orders
 
 
 class JsonLinesError(FileError):
@@ -34,7 +33,8 @@ def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The normalized order frame of `engine.fraud.normalize_orders`, in file order.
+        The fraud engine's order frame (`connectors.shopify.orders.fraud_frame`), in
+        file order.
 
     Raises
     ------
@@ -51,10 +51,10 @@ def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:
     else:
         records, lines = _records(source, name)
     try:
-        return normalize_orders(records)
-    except InputError as err:
+        return fraud_frame(parse_orders(records))
+    except InvalidOrder as err:
         line = lines[err.row] if err.row is not None else None
-        raise JsonLinesError(name, err.message, row=line, column=err.column) from err
+        raise JsonLinesError(name, err.message, row=line, column=err.field) from err
 
 
 def _records(handle: IO, name: str) -> tuple[list, list[int]]:

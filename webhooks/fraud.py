@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from connectors.shopify.orders import fraud_frame, parse_order, readable_orders
 from engine.fraud import FraudScorer
 from webhooks.storage import Order, db
 
@@ -67,13 +68,14 @@ def score(shop_id: int, order: dict) -> Risk:
             fitted = _fresh(shop_id, order_id)
             if fitted is None:
                 history, last_pk = _payloads(shop_id, exclude=order_id)
-                scorer = FraudScorer().fit(history if history else [order])
+                scorer = FraudScorer().fit(fraud_frame(readable_orders(history)
+                                                       or [parse_order(order)]))
                 fitted = _Fitted(scorer, last_pk, time.monotonic())
                 with _lock:
                     _cache[shop_id] = fitted
     recent, _ = _payloads(shop_id, after_pk=fitted.last_pk, exclude=order_id,
                           limit=RECENT_LIMIT)
-    table = fitted.scorer.assess([*recent, order])
+    table = fitted.scorer.assess(fraud_frame([*readable_orders(recent), parse_order(order)]))
     row = table.iloc[-1]
     facts = tuple((f.description[:256], f.sentiment) for f in row["facts"])[:20]
     if not facts:

@@ -13,7 +13,6 @@ the shop's own fraud rate.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from sklearn.preprocessing import StandardScaler
 from engine.errors import InputError
 from engine.fraud import rules
 from engine.fraud.features import DAY, FEATURES, OrderTrail, ShopProfile, feature_matrix
-from engine.fraud.orders import ORDER_COLUMNS, normalize_orders
+from engine.fraud.orders import ORDER_COLUMNS, order_frame
 
 LEVELS = ("LOW", "MEDIUM", "HIGH")
 OUTPUT_COLUMNS = ("order_id", "score", "risk_level", "reasons", "facts")
@@ -85,13 +84,15 @@ class FraudScorer(BaseEstimator):
 
     Examples
     --------
-    >>> history = [{"id": i, "created_at": f"2024-01-{1 + i % 28:02d}T10:00:00Z",
-    ...             "total_price": "40.00", "email": f"c{i % 30}@shop.example"}
-    ...            for i in range(120)]
+    >>> history = pd.DataFrame({
+    ...     "order_id": [str(i) for i in range(120)],
+    ...     "created_at": pd.to_datetime([f"2024-01-{1 + i % 28:02d}T10:00:00Z"
+    ...                                   for i in range(120)]),
+    ...     "total": 40.0, "email": [f"c{i % 30}@shop.example" for i in range(120)]})
     >>> scorer = FraudScorer().fit(history)
-    >>> new = {"id": 999, "created_at": "2024-02-01T10:00:00Z", "total_price": "38.00",
-    ...        "email": "c1@shop.example"}
-    >>> scorer.assess([new]).loc[0, "risk_level"]
+    >>> new = pd.DataFrame({"order_id": ["999"], "created_at": [pd.Timestamp("2024-02-01T10:00Z")],
+    ...                     "total": [38.0], "email": ["c1@shop.example"]})
+    >>> scorer.assess(new).loc[0, "risk_level"]
     'LOW'
     """
 
@@ -110,14 +111,14 @@ class FraudScorer(BaseEstimator):
         self.max_reasons = max_reasons
         self.random_state = random_state
 
-    def fit(self, history: Sequence[Mapping[str, Any]] | pd.DataFrame | None) -> FraudScorer:
+    def fit(self, history: pd.DataFrame | None) -> FraudScorer:
         """Learn the shop's normal, its anomaly model and, with labels, a classifier.
 
         Parameters
         ----------
-        history : list of dict or normalized frame or None
-            Past orders in the ``orders/create`` shape; ``cancel_reason: "fraud"``, a
-            truthy ``chargeback`` or a ``chargeback``/``fraud`` tag marks known fraud.
+        history : pandas.DataFrame or None
+            Past orders, an order frame (`engine.fraud.orders.ORDER_COLUMNS`); ``label``
+            1.0 marks known fraud. Shopify payloads: ``connectors.shopify.orders.fraud_frame``.
 
         Returns
         -------
@@ -125,7 +126,7 @@ class FraudScorer(BaseEstimator):
             self.
         """
         self._check_params()
-        frame = normalize_orders(history)
+        frame = order_frame(history)
         self.profile_ = ShopProfile.from_orders(frame)
         self.trail_ = OrderTrail(frame)
         feats = feature_matrix(_columns(frame), OrderTrail(frame.iloc[:0]), self.profile_,
@@ -150,14 +151,14 @@ class FraudScorer(BaseEstimator):
                 self._classifier(), method="sigmoid", cv=3, ensemble=False).fit(design, labels)
         return self
 
-    def assess(self, orders: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    def assess(self, orders: pd.DataFrame) -> pd.DataFrame:
         """Score orders against the fitted history.
 
         Parameters
         ----------
-        orders : list of dict or normalized frame
-            New orders in the ``orders/create`` shape. Earlier orders of the list count in
-            the velocity of later ones; their labels are ignored.
+        orders : pandas.DataFrame
+            New orders, an order frame. Earlier rows count in the velocity of later ones;
+            their labels are ignored.
 
         Returns
         -------
@@ -168,7 +169,7 @@ class FraudScorer(BaseEstimator):
         """
         if not hasattr(self, "profile_"):
             raise NotFittedError("FraudScorer is not fitted yet: call fit(history) first")
-        frame = normalize_orders(orders)
+        frame = order_frame(orders)
         columns = _columns(frame)
         feats = feature_matrix(columns, self.trail_, self.profile_)
         design, hits, anomaly, prior = self._design(feats)
@@ -229,17 +230,17 @@ class FraudScorer(BaseEstimator):
             raise InputError("min_labels must be at least 2")
 
 
-def score_orders(orders: Sequence[Mapping[str, Any]] | pd.DataFrame,
-                 history: Sequence[Mapping[str, Any]] | pd.DataFrame | None = None,
+def score_orders(orders: pd.DataFrame,
+                 history: pd.DataFrame | None = None,
                  **params: Any) -> pd.DataFrame:
     """Score orders for fraud: fit the shop's model on `history`, then assess `orders`.
 
     Parameters
     ----------
-    orders : list of dict or normalized frame
-        Orders to score, in the Shopify ``orders/create`` webhook shape.
-    history : list of dict or normalized frame or None, default=None
-        The shop's past orders (labelled with ``cancel_reason: "fraud"`` where known).
+    orders : pandas.DataFrame
+        Orders to score, an order frame (`engine.fraud.orders.ORDER_COLUMNS`).
+    history : pandas.DataFrame or None, default=None
+        The shop's past orders, an order frame (``label`` 1.0 where fraud is known).
         None or empty: the model learns the shop's normal from `orders` themselves.
     **params
         `FraudScorer` parameters.
@@ -249,8 +250,8 @@ def score_orders(orders: Sequence[Mapping[str, Any]] | pd.DataFrame,
     pandas.DataFrame
         ``order_id, score, risk_level, reasons, facts`` in the order of `orders`.
     """
-    past = normalize_orders(history)
-    now = normalize_orders(orders)
+    past = order_frame(history)
+    now = order_frame(orders)
     return FraudScorer(**params).fit(past if len(past) else now).assess(now)
 
 

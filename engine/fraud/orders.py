@@ -1,15 +1,16 @@
-"""Turn Shopify orders (``orders/create`` webhook dicts) or a flat table into one typed frame.
+"""The fraud engine's order frame: one row per order, the columns of `ORDER_COLUMNS`.
 
-Every later step (features, rules, models) reads only the columns of `ORDER_COLUMNS`, so the
-same engine serves the webhook, a JSON Lines file and an Excel table. Bad input raises
-`engine.errors.InputError` naming the record (0-based) and the field at fault.
+Every later step (features, rules, models) reads only these columns, so the same engine
+serves the app, a JSON Lines file and an Excel table. The engine never reads Shopify JSON:
+`connectors.shopify.orders.fraud_frame` turns webhook payloads into this frame, and
+`normalize_table` reads a flat table (one row per order, e.g. an Excel range). Bad input
+raises `engine.errors.InputError` naming the row (0-based) and the column at fault.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,8 +25,17 @@ ORDER_COLUMNS = (
     "shipping_address", "billing_name", "shipping_name", "ip", "device", "card", "avs", "cvv",
     "failed_payments", "express", "top_price", "top_qty", "n_items", "gift_card", "label",
 )
-"""Columns of a normalized order frame; times are seconds since 1970 (UTC)."""
+"""Columns of an order frame; times are seconds since 1970 (UTC)."""
 
+REQUIRED_COLUMNS = ("order_id", "created_at", "total")
+"""Columns an order frame cannot do without; the others have neutral defaults."""
+
+_FLOATS = ("created_at", "customer_created_at", "customer_orders_count", "total",
+           "failed_payments", "top_price", "top_qty", "n_items", "label")
+_BOOLS = ("express", "gift_card")
+_DEFAULTS = {"customer_created_at": math.nan, "customer_orders_count": math.nan,
+             "failed_payments": 0.0, "top_price": math.nan, "top_qty": 1.0, "n_items": 1.0,
+             "label": 0.0, "express": False, "gift_card": False}
 _EXPRESS = re.compile(r"express|overnight|next[\s-]?day|priority|expedited|same[\s-]?day|"
                       r"1[\s-]?day|rush", re.IGNORECASE)
 _NO_TIME_STEP = 2 * 86400.0  # a table without created_at: rows two days apart, no velocity
@@ -34,44 +44,89 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def is_order_frame(data: object) -> bool:
-    """True when `data` is already a normalized order frame."""
-    return isinstance(data, pd.DataFrame) and data.attrs.get("shelfwise") == "orders"
+    """True when `data` is already a checked order frame (from `order_frame`)."""
+    return (isinstance(data, pd.DataFrame) and data.attrs.get("shelfwise") == "orders"
+            and tuple(data.columns) == ORDER_COLUMNS)
 
 
-def normalize_orders(orders: Sequence[Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:
-    """Read Shopify ``orders/create`` dicts into a normalized order frame.
+def order_frame(table: pd.DataFrame | None) -> pd.DataFrame:
+    """Check a canonical table of orders and give it the engine's column types.
 
     Parameters
     ----------
-    orders : sequence of dict, normalized frame or None
-        Orders as parsed from webhook JSON. A frame from `normalize_orders` or
-        `normalize_table` is returned unchanged; None gives an empty frame.
+    table : pandas.DataFrame or None
+        One row per order with the columns of `ORDER_COLUMNS`; ``order_id``,
+        ``created_at`` (seconds since 1970 UTC, or datetimes) and ``total`` are required,
+        missing others take neutral values (no address, no card, one item). None gives an
+        empty frame. A frame already checked is returned unchanged.
 
     Returns
     -------
     pandas.DataFrame
-        One row per order, columns `ORDER_COLUMNS`, in input order.
+        Columns `ORDER_COLUMNS`, rows in input order.
 
     Raises
     ------
     InputError
-        When a record is not an object or a required field (``id``, ``created_at``,
-        ``total_price``) is missing or unreadable; ``row`` is the record's position.
+        When `table` is not a DataFrame (Shopify payloads go through
+        ``connectors.shopify.orders.fraud_frame`` first), a required column is missing, or
+        a value is unreadable; ``row`` and ``column`` name the first bad cell.
 
     Examples
     --------
-    >>> frame = normalize_orders([{"id": 1, "created_at": "2024-01-02T10:00:00Z",
-    ...                            "total_price": "12.50", "email": "A@x.com"}])
-    >>> frame.loc[0, "order_id"], float(frame.loc[0, "total"]), frame.loc[0, "email"]
-    ('1', 12.5, 'a@x.com')
+    >>> frame = order_frame(pd.DataFrame({"order_id": ["1"], "created_at": [1.7e9],
+    ...                                   "total": [12.5], "email": ["a@x.com"]}))
+    >>> frame.loc[0, "order_id"], float(frame.loc[0, "total"]), int(frame.loc[0, "n_items"])
+    ('1', 12.5, 1)
     """
-    if orders is None:
-        return _frame([])
-    if is_order_frame(orders):
-        return orders
-    if isinstance(orders, Mapping):
-        orders = [orders]
-    return _frame([_from_webhook(order, row) for row, order in enumerate(orders)])
+    if table is None:
+        table = pd.DataFrame(columns=list(REQUIRED_COLUMNS))
+    if is_order_frame(table):
+        return table
+    if not isinstance(table, pd.DataFrame):
+        need = ", ".join(REQUIRED_COLUMNS)
+        raise InputError(f"orders must be a DataFrame with the columns {need}"
+                         f" (got {type(table).__name__}; read Shopify orders with "
+                         "connectors.shopify.orders.fraud_frame)")
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"orders need the columns {', '.join(missing)}", column=missing[0])
+    columns = {col: _column(table[col] if col in table.columns else None, col, len(table))
+               for col in ORDER_COLUMNS}
+    bad = np.flatnonzero(np.isnan(columns["created_at"]))
+    if len(bad):
+        raise InputError("is missing", row=int(bad[0]), column="created_at")
+    empty = np.flatnonzero(columns["order_id"] == "")
+    if len(empty):
+        raise InputError("order id is empty", row=int(empty[0]), column="order_id")
+    top = columns["top_price"]
+    columns["top_price"] = np.where(np.isnan(top), columns["total"] / np.maximum(
+        columns["n_items"], 1.0), top)
+    frame = pd.DataFrame(columns, copy=False)
+    frame.attrs["shelfwise"] = "orders"
+    return frame
+
+
+def _column(raw: pd.Series | None, col: str, n: int) -> np.ndarray:
+    """One column of an order frame in its engine type; missing columns take defaults."""
+    if raw is None:
+        if col in _BOOLS or col in _FLOATS:
+            return np.full(n, _DEFAULTS.get(col, math.nan), dtype=bool if col in _BOOLS
+                           else float)
+        return np.full(n, "", dtype=object)
+    if col in _BOOLS:
+        return raw.fillna(False).astype(bool).to_numpy()
+    if col.endswith("created_at"):
+        if pd.api.types.is_float_dtype(raw) or pd.api.types.is_integer_dtype(raw):
+            return raw.to_numpy(float)
+        return np.array([_optional_seconds(_blank_to_none(v), i, col)
+                         for i, v in enumerate(raw)], dtype=float)
+    if col in _FLOATS:
+        default = _DEFAULTS.get(col, math.nan)
+        return np.array([_number(_blank_to_none(v), i, col, default=default,
+                                 required=col == "total") for i, v in enumerate(raw)],
+                        dtype=float)
+    return np.array([_text_id(_blank_to_none(v)) for v in raw], dtype=object)
 
 
 def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -115,7 +170,7 @@ def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
         except InputError as err:  # say where, in the words of a spreadsheet
             raise InputError(f"row {i + 2} of the table, column {err.column!r}: {err.message}",
                              row=i, column=err.column) from None
-    return _frame(records)
+    return order_frame(pd.DataFrame(records, columns=list(ORDER_COLUMNS)))
 
 
 def _table_record(i: int, cell: Any) -> dict:
@@ -147,129 +202,14 @@ def _table_record(i: int, cell: Any) -> dict:
         avs=str(cell(i, "avs") or "").strip().upper()[:1],
         cvv=str(cell(i, "cvv") or "").strip().upper()[:1],
         failed_payments=0.0,
-        express=bool(_EXPRESS.search(str(cell(i, "shipping_method") or ""))),
+        express=is_express(cell(i, "shipping_method")),
         top_price=_number(cell(i, "max_price"), i, "max_price", default=math.nan),
         top_qty=_number(cell(i, "quantity"), i, "quantity", default=1.0),
         n_items=_number(cell(i, "quantity"), i, "quantity", default=1.0),
         gift_card=False,
-        label=1.0 if str(cell(i, "cancel_reason") or "").lower() == "fraud" else 0.0,
+        label=fraud_label(cell(i, "cancel_reason")),
     )
-    if math.isnan(record["top_price"]):
-        record["top_price"] = record["total"] / max(record["n_items"], 1.0)
     return record
-
-
-def _frame(records: list[dict]) -> pd.DataFrame:
-    floats = ("created_at", "customer_created_at", "customer_orders_count", "total",
-              "failed_payments", "top_price", "top_qty", "n_items", "label")
-    columns = {}
-    for col in ORDER_COLUMNS:
-        values = [r[col] for r in records]
-        if col in floats:
-            columns[col] = np.array(values, dtype=float)
-        elif col in ("express", "gift_card"):
-            columns[col] = np.array(values, dtype=bool)
-        else:
-            columns[col] = np.array(values, dtype=object)
-    frame = pd.DataFrame(columns, copy=False)
-    frame.attrs["shelfwise"] = "orders"
-    return frame
-
-
-def _from_webhook(order: Any, row: int) -> dict:
-    if not isinstance(order, Mapping):
-        raise InputError(f"expected an order object, got {type(order).__name__}", row=row)
-    if order.get("id") in (None, ""):
-        raise InputError("order id is missing", row=row, column="id")
-    customer = _mapping(order.get("customer"), row, "customer")
-    billing = _mapping(order.get("billing_address"), row, "billing_address")
-    shipping = _mapping(order.get("shipping_address"), row, "shipping_address")
-    client = _mapping(order.get("client_details"), row, "client_details")
-    payment = _payment(order, row)
-    lines = order.get("line_items") or []
-    if not isinstance(lines, list):
-        raise InputError("line_items must be a list", row=row, column="line_items")
-    prices, quantities, gift = [], [], False
-    for line in lines:
-        line = _mapping(line, row, "line_items")
-        prices.append(_number(line.get("price"), row, "line_items.price", default=0.0))
-        quantities.append(_number(line.get("quantity"), row, "line_items.quantity", default=1.0))
-        gift = gift or bool(line.get("gift_card"))
-    top_price = max(prices, default=0.0)
-    top_qty = sum(q for p, q in zip(prices, quantities, strict=True) if p >= 0.8 * top_price)
-    shipping_text = " ".join(
-        f"{s.get('title') or ''} {s.get('code') or ''}"
-        for s in (order.get("shipping_lines") or []) if isinstance(s, Mapping))
-    transactions = order.get("transactions") or []
-    failed = sum(1 for t in transactions if isinstance(t, Mapping)
-                 and str(t.get("status", "")).lower() in ("failure", "error"))
-    return {
-        "order_id": _text_id(order["id"]),
-        "created_at": _seconds(order.get("created_at"), row, "created_at"),
-        "email": str(order.get("email") or order.get("contact_email") or customer.get("email")
-                     or "").strip().lower(),
-        "customer_id": _text_id(customer.get("id")),
-        "customer_created_at": _optional_seconds(customer.get("created_at"), row,
-                                                 "customer.created_at"),
-        "customer_orders_count": _number(customer.get("orders_count"), row,
-                                         "customer.orders_count", default=math.nan),
-        "total": _total(order, row),
-        "billing_country": _country(billing.get("country_code") or billing.get("country")),
-        "shipping_country": _country(shipping.get("country_code") or shipping.get("country")),
-        "billing_address": _address(billing),
-        "shipping_address": _address(shipping),
-        "billing_name": _name(billing),
-        "shipping_name": _name(shipping),
-        "ip": str(order.get("browser_ip") or client.get("browser_ip") or "").strip(),
-        "device": str(order.get("device_id") or "").strip(),
-        "card": _card(payment),
-        "avs": str(payment.get("avs_result_code") or "").strip().upper()[:1],
-        "cvv": str(payment.get("cvv_result_code") or "").strip().upper()[:1],
-        "failed_payments": float(failed),
-        "express": bool(_EXPRESS.search(shipping_text)),
-        "top_price": top_price,
-        "top_qty": float(top_qty),
-        "n_items": float(sum(quantities)),
-        "gift_card": gift,
-        "label": _label(order),
-    }
-
-
-def _payment(order: Mapping, row: int) -> Mapping:
-    """Card facts from ``payment_details`` or the first transaction that carries them."""
-    details = _mapping(order.get("payment_details"), row, "payment_details")
-    if details:
-        return details
-    for transaction in order.get("transactions") or []:
-        if isinstance(transaction, Mapping) and isinstance(transaction.get("payment_details"),
-                                                           Mapping):
-            return transaction["payment_details"]
-    return {}
-
-
-def _label(order: Mapping) -> float:
-    if str(order.get("cancel_reason") or "").lower() == "fraud":
-        return 1.0
-    if order.get("chargeback") or _FRAUD_TAG.search(str(order.get("tags") or "")):
-        return 1.0
-    return 0.0
-
-
-def _total(order: Mapping, row: int) -> float:
-    value = order.get("total_price")
-    if value in (None, ""):
-        value = order.get("current_total_price")
-    if value in (None, ""):
-        value = ((order.get("total_price_set") or {}).get("shop_money") or {}).get("amount")
-    return _number(value, row, "total_price", required=True)
-
-
-def _mapping(value: Any, row: int, field: str) -> Mapping:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"expected an object, got {type(value).__name__}", row=row, column=field)
-    return value
 
 
 def _number(value: Any, row: int, field: str, *, required: bool = False,
@@ -322,7 +262,7 @@ def _optional_seconds(value: Any, row: int, field: str) -> float:
 
 
 def _blank_to_none(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str) and not value.strip():
         return None
@@ -345,20 +285,25 @@ def _key(value: Any) -> str:
     return _NON_ALNUM.sub("", str(value or "").lower())
 
 
-def _address(address: Mapping) -> str:
-    parts = (address.get("address1"), address.get("address2"), address.get("zip"),
-             address.get("country_code") or address.get("country"))
-    return _key(" ".join(str(p) for p in parts if p))
-
-
-def _name(address: Mapping) -> str:
-    name = address.get("name") or " ".join(
-        str(address.get(part) or "") for part in ("first_name", "last_name"))
-    return _key(name)
-
-
-def _card(payment: Mapping) -> str:
-    bin_ = str(payment.get("credit_card_bin") or "").strip()
-    number = str(payment.get("credit_card_number") or "").strip()
-    last4 = re.sub(r"\D", "", number)[-4:]
+def card_key(card_bin: Any, number: Any) -> str:
+    """A card's key for linking orders: its BIN and last four digits (``"424242-4242"``)."""
+    bin_ = str(card_bin or "").strip()
+    last4 = re.sub(r"\D", "", str(number or ""))[-4:]
     return f"{bin_}-{last4}" if bin_ or last4 else ""
+
+
+def plain_key(value: Any) -> str:
+    """Lower-case letters and digits only: addresses and names compare by this key."""
+    return _key(value)
+
+
+def is_express(shipping_method: Any) -> bool:
+    """True for a shipping method named like express, overnight or next-day delivery."""
+    return bool(_EXPRESS.search(str(shipping_method or "")))
+
+
+def fraud_label(cancel_reason: Any, tags: Any = "", chargeback: Any = False) -> float:
+    """1.0 for an order known to be fraud (cancelled for fraud, a chargeback, tagged so)."""
+    if str(cancel_reason or "").lower() == "fraud":
+        return 1.0
+    return 1.0 if chargeback or _FRAUD_TAG.search(str(tags or "")) else 0.0

@@ -1,4 +1,5 @@
-"""Fraud scoring engine: real orders in the webhook shape, real behaviour out."""
+"""Fraud scoring engine: real orders in the webhook shape (read by the one Shopify order
+parser into the engine's order frame), real behaviour out."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
 
+from connectors.shopify.orders import InvalidOrder, fraud_frame, parse_orders
 from engine.errors import InputError
-from engine.fraud import FraudScorer, normalize_orders, score_orders
+from engine.fraud import FraudScorer, order_frame, score_orders
 from engine.fraud.features import FEATURES, email_randomness
 from engine.fraud.model import _FlatForest, _probability
 from engine.fraud.rules import MAX_FACT_CHARS
@@ -23,6 +25,11 @@ TEMPLATE = json.loads((DATA / "orders_create.json").read_text())
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 NAMES = ["anna", "ben", "carla", "dave", "emma", "felix", "gina", "hugo", "ines", "jack",
          "kate", "liam", "mona", "nils", "olga", "paul", "rita", "sam", "tina", "umar"]
+
+
+def frame(orders: list[dict]):
+    """Webhook bodies as the engine's order frame, as the app and the CLI pass them."""
+    return fraud_frame(parse_orders(orders))
 
 
 def address(name: str, street: str, country: str = "US") -> dict:
@@ -97,12 +104,11 @@ def history():
 
 @pytest.fixture(scope="module")
 def scorer(history):
-    return FraudScorer().fit(history)
+    return FraudScorer().fit(frame(history))
 
 
 def test_sample_webhook_is_read_field_by_field():
-    frame = normalize_orders([TEMPLATE])
-    row = frame.iloc[0]
+    row = frame([TEMPLATE]).iloc[0]
     assert row["order_id"] == "820982911946154508"
     assert row["email"] == "jon@example.com" and row["total"] == 388.0
     assert row["billing_country"] == row["shipping_country"] == "US"
@@ -116,7 +122,7 @@ def test_card_testing_burst_is_high(scorer, history):
                         total=2.0 + i % 3, ip="203.0.113.7", card=f"4242{i:02d}-00{i:02d}",
                         billing=address("Random Person", f"{i} Test Street"))
              for i in range(12)]
-    out = scorer.assess(burst)
+    out = scorer.assess(frame(burst))
     assert (out["risk_level"].iloc[4:] == "HIGH").all(), out[["score", "risk_level"]]
     assert "card-testing" in out["facts"].iloc[-1][0].description
     assert out["score"].iloc[-1] > 0.9
@@ -126,7 +132,7 @@ def test_ordinary_repeat_customer_is_low(scorer):
     order = make_order(8001, START + timedelta(days=61, hours=5), email="anna@mail.com",
                        customer_id=500, total=48.0, ip="10.0.1.0",
                        billing=address("anna Doe", "0 Oak Street"), card="411100-0000")
-    out = scorer.assess([order])
+    out = scorer.assess(frame([order]))
     assert out.loc[0, "risk_level"] == "LOW" and out.loc[0, "score"] < 0.02
     first = out.loc[0, "facts"][0]
     assert first.sentiment == "POSITIVE" and "Returning customer" in first.description
@@ -136,7 +142,7 @@ def test_reasons_are_short_ordered_and_carry_sentiment(scorer):
     t = START + timedelta(days=62)
     orders = [fraud_order(7000 + j, t + timedelta(hours=j), j) for j in range(3)]
     orders.append(make_order(7100, t, email="ben@mail.com", customer_id=501, ip="10.0.1.1"))
-    out = scorer.assess(orders)
+    out = scorer.assess(frame(orders))
     for facts, reasons in zip(out["facts"], out["reasons"], strict=True):
         assert facts and reasons == "; ".join(f.description for f in facts)
         assert all(len(f.description) <= MAX_FACT_CHARS for f in facts)
@@ -150,14 +156,14 @@ def test_reasons_are_short_ordered_and_carry_sentiment(scorer):
 
 def test_supervised_model_is_used_when_labels_exist(scorer):
     assert scorer.classifier_ is None and scorer.n_fraud_labels_ == 0
-    labelled = FraudScorer().fit(shop_history(fraud=True))
+    labelled = FraudScorer().fit(frame(shop_history(fraud=True)))
     assert labelled.classifier_ is not None and labelled.n_fraud_labels_ == 12
     t = START + timedelta(days=61)
     new = [fraud_order(6000, t, 20), make_order(6001, t, email="carla@mail.com",
                                                 customer_id=502, ip="10.0.1.2",
                                                 billing=address("carla Doe", "2 Oak Street"),
                                                 card="411102-0002")]
-    scores = labelled.assess(new)["score"].to_numpy()
+    scores = labelled.assess(frame(new))["score"].to_numpy()
     assert scores[0] > 0.5 > 0.05 > scores[1]
     design = labelled._design(np.random.default_rng(0).uniform(0, 3, (5, len(FEATURES))))[0]
     assert np.allclose(_probability(labelled.classifier_, design),
@@ -170,7 +176,8 @@ def test_labels_of_scored_orders_are_not_used(scorer):
                                                  email="new@mail.com", ip="172.16.1.9")]
     marked = copy.deepcopy(plain)
     marked[0]["cancel_reason"] = "fraud"
-    assert scorer.assess(plain)["score"].tolist() == scorer.assess(marked)["score"].tolist()
+    scores = scorer.assess(frame(plain))["score"].tolist()
+    assert scores == scorer.assess(frame(marked))["score"].tolist()
 
 
 def test_link_to_known_fraud_in_history_is_a_strong_signal():
@@ -178,7 +185,7 @@ def test_link_to_known_fraud_in_history_is_a_strong_signal():
     known = next(o for o in history if o["cancel_reason"] == "fraud")
     t = START + timedelta(days=61)
     again = make_order(4000, t, email=known["email"], total=40.0, ip="10.9.9.9")
-    out = FraudScorer(supervised="off").fit(history).assess([again])
+    out = FraudScorer(supervised="off").fit(frame(history)).assess(frame([again]))
     assert out.loc[0, "facts"][0].description.startswith("Shares an email")
 
 
@@ -191,14 +198,14 @@ def test_payment_details_from_transactions_and_velocity_by_card(scorer):
         order["transactions"] = [{"status": "success",
                                   "payment_details": order.pop("payment_details")}]
         orders.append(order)
-    last = scorer.assess(orders).loc[2, "reasons"]
+    last = scorer.assess(frame(orders)).loc[2, "reasons"]
     assert "security code (CVV) did not match" in last
     assert "same card paid for 2 other orders" in last
 
 
 def test_score_orders_without_history_learns_from_the_orders():
     orders = shop_history(20)
-    out = score_orders(orders)
+    out = score_orders(frame(orders))
     assert list(out.columns[:4]) == ["order_id", "score", "risk_level", "reasons"]
     assert out["order_id"].tolist() == [str(o["id"]) for o in orders]
     assert out["score"].between(0, 1).all() and (out["risk_level"] == "LOW").mean() > 0.9
@@ -209,25 +216,33 @@ def test_bad_orders_name_the_record_and_field():
     cases = [({**good, "total_price": "12,5x"}, "total_price"),
              ({**good, "created_at": "yesterday"}, "created_at"),
              ({**good, "id": None}, "id"),
-             ({**good, "line_items": [{"price": "x", "quantity": 1}]}, "line_items.price"),
+             ({**good, "line_items": [{"price": "x", "quantity": 1}]}, "line_items.0.price"),
              ({**good, "customer": "bob"}, "customer")]
     for bad, field in cases:
-        with pytest.raises(InputError) as info:
-            normalize_orders([good, bad])
-        assert (info.value.row, info.value.column) == (1, field)
-    with pytest.raises(InputError) as info:
-        normalize_orders([good, "not an order"])
+        with pytest.raises(InvalidOrder) as info:
+            parse_orders([good, bad])
+        assert (info.value.row, info.value.field) == (1, field)
+    with pytest.raises(InvalidOrder) as info:
+        parse_orders([good, "not an order"])
     assert info.value.row == 1
+
+
+def test_engine_takes_a_frame_not_shopify_json():
+    with pytest.raises(InputError, match="DataFrame"):
+        FraudScorer().fit([make_order(1, START, email="a@b.com")])
+    with pytest.raises(InputError) as info:
+        order_frame(frame([make_order(1, START, email="a@b.com")]).drop(columns="total"))
+    assert info.value.column == "total"
 
 
 def test_estimator_conventions(history):
     scorer = FraudScorer(0.02, high_threshold=0.6)
     assert clone(scorer).get_params() == scorer.get_params()
     with pytest.raises(NotFittedError):
-        scorer.assess(history[:1])
-    assert scorer.fit(history) is scorer and hasattr(scorer, "profile_")
+        scorer.assess(frame(history[:1]))
+    assert scorer.fit(frame(history)) is scorer and hasattr(scorer, "profile_")
     with pytest.raises(InputError):
-        FraudScorer(medium_threshold=0.7, high_threshold=0.5).fit(history)
+        FraudScorer(medium_threshold=0.7, high_threshold=0.5).fit(frame(history))
 
 
 def test_flat_forest_matches_scikit_learn():
@@ -247,8 +262,8 @@ def test_fitted_scorer_pickles_for_reuse_and_levels_follow_thresholds(scorer, hi
 
     orders = [fraud_order(1500 + j, START + timedelta(days=61, hours=j), j) for j in range(3)]
     orders += history[-20:]
-    out = scorer.assess(orders)
-    again = pickle.loads(pickle.dumps(scorer)).assess(orders)
+    out = scorer.assess(frame(orders))
+    again = pickle.loads(pickle.dumps(scorer)).assess(frame(orders))
     assert out["score"].tolist() == again["score"].tolist()
     expected = np.where(out["score"] >= 0.5, "HIGH", np.where(out["score"] >= 0.1, "MEDIUM", "LOW"))
     assert out["risk_level"].tolist() == expected.tolist()
