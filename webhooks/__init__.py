@@ -42,7 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
 
-    from webhooks import dashboard  # issue 7: the merchant dashboard
+    from webhooks import auth, dashboard, formats  # the pages: templates/, static/
 
+    auth.init_app(app)
+    formats.register(app)
     app.register_blueprint(dashboard.bp)
     return app
