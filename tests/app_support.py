@@ -21,8 +21,13 @@ SHOP = "bakery-test.myshopify.com"
 
 
 def sample(name: str) -> dict:
-    """A copy of one of Shopify's sample webhook payloads (tests/data/shopify/NAME.json)."""
-    return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    """A copy of one of Shopify's sample webhook payloads (tests/data/shopify/NAME.json);
+    an order's status page is on the test shop (Shopify's sample names another shop)."""
+    payload = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    if isinstance(payload.get("order_status_url"), str):
+        payload["order_status_url"] = payload["order_status_url"].replace(
+            "jsmith.myshopify.com", SHOP)
+    return payload
 
 
 def order(order_id: int, *, email: str | None = None, customer_id: int | None = None,

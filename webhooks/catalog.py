@@ -4,8 +4,9 @@ A full sync runs three bulk queries one after another (Shopify runs one bulk que
 shop at a time): products with variants, inventory levels, orders with line items. Each
 stage ends by the `bulk_operations/finish` webhook or by polling `bulkOperation(id:)`,
 whichever comes first: the stage is claimed in the database, so it is ingested once.
-Orders are kept in the `orders` table in the `orders/create` webhook shape, which the
-fraud history shares; products, variants and inventory levels in the catalogue tables.
+Orders go through the one order parser into the shop's history (`webhooks.history`), which
+the fraud model shares; products, variants and inventory levels into the catalogue tables.
+The catalogue's webhooks are handled in `webhooks.tasks.catalog`.
 
 Without the `read_all_orders` scope Shopify exposes only the last 60 days of orders: the
 sync asks for those alone and records the window (`CatalogSync.orders_since`), which the
@@ -25,9 +26,10 @@ from sqlalchemy import delete, select, update
 
 from connectors.shopify import catalog as bulk
 from connectors.shopify import documents
-from connectors.shopify.catalog import BulkOperation, gid, legacy_id
+from connectors.shopify.catalog import BulkOperation
 from connectors.shopify.client import shop_domain
-from webhooks import shops
+from connectors.shopify.orders import InvalidOrder, bulk_payload
+from webhooks import history, shops
 from webhooks.storage import (
     CatalogProduct,
     CatalogSync,
@@ -191,7 +193,10 @@ def running_syncs() -> list[int]:
 # --- ingestion ---------------------------------------------------------------------------------
 
 def _shop_id(session, shop: str) -> int:
-    return shops.get_or_create_shop(session, shop).id
+    row = shops.get_shop(session, shop)
+    if row is None:  # redacted while the sync ran: keep nothing
+        raise SyncError(f"{shop_domain(shop)} is not registered")
+    return row.id
 
 
 def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
@@ -214,15 +219,15 @@ def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
         for pid, node in products.items():
             values = {"title": (node.get("title") or "")[:255], "handle": node.get("handle"),
                       "status": node.get("status"), "updated_at": now}
-            _upsert(session, old_p.get(pid), CatalogProduct, shop_id=shop_id, product_gid=pid,
+            upsert(session, old_p.get(pid), CatalogProduct, shop_id=shop_id, product_gid=pid,
                     **values)
         for vid, node in variants.items():
             values = {"product_gid": node.get("__parentId") or "", "updated_at": now,
                       "title": (node.get("title") or "")[:255], "sku": node.get("sku"),
-                      "price": _float(node.get("price")),
+                      "price": to_float(node.get("price")),
                       "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
                       "inventory_quantity": node.get("inventoryQuantity")}
-            _upsert(session, old_v.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,
+            upsert(session, old_v.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,
                     **values)
         for pid in set(old_p) - set(products):
             session.delete(old_p[pid])
@@ -252,7 +257,11 @@ def ingest_inventory(shop: str, rows, since=None) -> dict[str, int]:
 
 
 def ingest_orders(shop: str, rows, since=None) -> dict[str, int]:
-    """Orders with their line items, stored in the `orders/create` webhook shape."""
+    """Orders with their line items, checked by the order parser and stored minimized.
+
+    A richer copy delivered by a webhook keeps its card facts; an order that does not
+    parse is skipped and counted (``orders_skipped``).
+    """
     orders: dict[str, dict] = {}
     lines: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -261,84 +270,36 @@ def ingest_orders(shop: str, rows, since=None) -> dict[str, int]:
             orders[row["id"]] = row
         elif kind == "LineItem" and row.get("__parentId"):
             lines[row["__parentId"]].append(row)
-    now = utcnow()
-    with db().session() as session:
-        shop_id = _shop_id(session, shop)
-        existing = {o.order_id: o for o in session.scalars(select(Order).where(
-            Order.shop_id == shop_id))}
-        for order_gid, node in orders.items():
-            payload = webhook_order(node, lines.get(order_gid, []))
-            order_id = str(payload["id"])
-            row = existing.get(order_id)
-            fields = _order_fields(payload)
-            if row is None:
-                session.add(Order(shop_id=shop_id, order_id=order_id,
-                                  payload=json.dumps(payload), updated_at=now, **fields))
-                continue
-            old = json.loads(row.payload)
-            if old.get("source_of_record") != "bulk_sync":
-                # a webhook delivered the richer payload: keep it, refresh what changes
-                old["line_items"] = payload["line_items"]
-                old["cancel_reason"] = payload["cancel_reason"]
-                old["cancelled_at"] = payload["cancelled_at"]
-                payload = old
-            row.payload, row.updated_at = json.dumps(payload), now
-            for key, value in fields.items():
-                setattr(row, key, value)
-    return {"orders": len(orders), "line_items": sum(len(v) for v in lines.values())}
+    skipped, n_lines = 0, sum(len(v) for v in lines.values())
+    gids = list(orders)
+    for start in range(0, len(gids), history.BATCH):
+        batch = gids[start:start + history.BATCH]
+        with db().session() as session:
+            shop_id = _shop_id(session, shop)
+            payloads = {g: bulk_payload(orders.pop(g), lines.pop(g, [])) for g in batch}
+            stored = {o.order_id: o for o in session.scalars(select(Order).where(
+                Order.shop_id == shop_id,
+                Order.order_id.in_([str(p["id"]) for p in payloads.values()])))}
+            for order_gid, payload in payloads.items():
+                old = stored.get(str(payload["id"]))
+                old = history.read_row(old) if old is not None else None
+                if old and old.get("source_of_record") != "bulk_sync":
+                    # a webhook delivered the richer payload: keep it, refresh what changes
+                    payload = {**old, **{k: payload[k] for k in (
+                        "line_items", "cancel_reason", "cancelled_at")}}
+                try:
+                    history.save(session, shop_id, payload, keep_newer=False)
+                except InvalidOrder as err:
+                    skipped += 1
+                    log.warning("sync of %s: order %s skipped: %s", shop, order_gid, err)
+    return {"orders": len(gids) - skipped, "orders_skipped": skipped, "line_items": n_lines}
 
 
 INGEST = {"products": ingest_products, "inventory": ingest_inventory, "orders": ingest_orders}
 
 
-def webhook_order(node: dict, line_items: list[dict]) -> dict:
-    """A bulk-exported order (GraphQL shape) in the `orders/create` webhook shape."""
-    customer = node.get("customer") or None
-    money = ((node.get("totalPriceSet") or {}).get("shopMoney") or {})
-    reason = node.get("cancelReason")
-    return {
-        "id": int(legacy_id(node["id"])) if legacy_id(node["id"]).isdigit()
-        else legacy_id(node["id"]),
-        "admin_graphql_api_id": node["id"],
-        "name": node.get("name"),
-        "created_at": node.get("createdAt"),
-        "cancelled_at": node.get("cancelledAt"),
-        "cancel_reason": reason.lower() if reason else None,
-        "email": node.get("email"),
-        "browser_ip": node.get("clientIp"),
-        "test": bool(node.get("test")),
-        "tags": ", ".join(node.get("tags") or []),
-        "currency": money.get("currencyCode") or node.get("currencyCode"),
-        "total_price": money.get("amount") or "0.00",
-        "customer": None if not customer else {
-            "id": _int(legacy_id(customer.get("id"))),
-            "orders_count": _int(customer.get("numberOfOrders")),
-            "created_at": customer.get("createdAt")},
-        "billing_address": {"country_code": (node.get("billingAddress") or {})
-                            .get("countryCodeV2")} if node.get("billingAddress") else None,
-        "shipping_address": {"country_code": (node.get("shippingAddress") or {})
-                             .get("countryCodeV2")} if node.get("shippingAddress") else None,
-        "line_items": [{
-            "id": _int(legacy_id(li.get("id"))),
-            "admin_graphql_api_id": li.get("id"),
-            "title": li.get("title"),
-            "quantity": li.get("currentQuantity", li.get("quantity")),
-            "price": ((li.get("originalUnitPriceSet") or {}).get("shopMoney") or {})
-            .get("amount"),
-            "product_id": _int(legacy_id((li.get("product") or {}).get("id"))),
-            "variant_id": _int(legacy_id((li.get("variant") or {}).get("id"))),
-        } for li in line_items],
-        "source_of_record": "bulk_sync",
-    }
-
-
-def _order_fields(payload: dict) -> dict[str, Any]:
-    from webhooks.jobs import _order_fields as fields  # the issue-6 mapping, one definition
-
-    return fields(payload)
-
-
-def _upsert(session, row, model, **values):
+def upsert(session, row, model, **values) -> None:
+    """Insert `model(**values)` when `row` is None, else update `row` with `values`."""
     if row is None:
         session.add(model(**values))
         return
@@ -346,92 +307,9 @@ def _upsert(session, row, model, **values):
         setattr(row, key, value)
 
 
-def _float(value) -> float | None:
+def to_float(value) -> float | None:
+    """`value` as a float, None when it is not a number."""
     try:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
-
-
-# --- incremental webhooks ----------------------------------------------------------------------
-
-def product_updated(shop: str, payload: dict) -> str:
-    """`products/create`, `products/update`: the product and its variants as delivered."""
-    if payload.get("id") in (None, ""):
-        raise ValueError("the product has no id")
-    pid = gid("Product", payload["id"])
-    now = utcnow()
-    with db().session() as session:
-        shop_id = _shop_id(session, shop)
-        row = session.scalar(select(CatalogProduct).where(
-            CatalogProduct.shop_id == shop_id, CatalogProduct.product_gid == pid))
-        _upsert(session, row, CatalogProduct, shop_id=shop_id, product_gid=pid,
-                title=str(payload.get("title") or "")[:255], handle=payload.get("handle"),
-                status=str(payload.get("status") or "").upper() or None, updated_at=now)
-        old = {v.variant_gid: v for v in session.scalars(select(CatalogVariant).where(
-            CatalogVariant.shop_id == shop_id, CatalogVariant.product_gid == pid))}
-        seen = set()
-        for variant in payload.get("variants") or []:
-            vid = gid("ProductVariant", variant["id"])
-            seen.add(vid)
-            item = variant.get("inventory_item_id")
-            _upsert(session, old.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,
-                    product_gid=pid, title=str(variant.get("title") or "")[:255],
-                    sku=variant.get("sku"), price=_float(variant.get("price")),
-                    inventory_item_gid=gid("InventoryItem", item) if item else None,
-                    inventory_quantity=variant.get("inventory_quantity"), updated_at=now)
-        for vid in set(old) - seen:
-            session.delete(old[vid])
-    return "product saved"
-
-
-def product_deleted(shop: str, payload: dict) -> str:
-    """`products/delete`: drop the product and its variants."""
-    pid = gid("Product", payload.get("id"))
-    with db().session() as session:
-        shop_id = _shop_id(session, shop)
-        session.execute(delete(CatalogVariant).where(CatalogVariant.shop_id == shop_id,
-                                                     CatalogVariant.product_gid == pid))
-        session.execute(delete(CatalogProduct).where(CatalogProduct.shop_id == shop_id,
-                                                     CatalogProduct.product_gid == pid))
-    return "product deleted"
-
-
-def inventory_level_updated(shop: str, payload: dict) -> str:
-    """`inventory_levels/update`: units available of an item at a location."""
-    if payload.get("inventory_item_id") in (None, "") or payload.get("location_id") in (None, ""):
-        raise ValueError("the inventory level has no inventory_item_id or location_id")
-    item = gid("InventoryItem", payload["inventory_item_id"])
-    location = gid("Location", payload["location_id"])
-    with db().session() as session:
-        shop_id = _shop_id(session, shop)
-        row = session.scalar(select(InventoryLevel).where(
-            InventoryLevel.shop_id == shop_id, InventoryLevel.inventory_item_gid == item,
-            InventoryLevel.location_gid == location))
-        _upsert(session, row, InventoryLevel, shop_id=shop_id, inventory_item_gid=item,
-                location_gid=location, available=int(payload.get("available") or 0),
-                updated_at=utcnow())
-    return "inventory saved"
-
-
-def bulk_operation_finished(shop: str, payload: dict) -> str:
-    """`bulk_operations/finish`: ingest the stage it ends (unless polling did already)."""
-    op_gid = payload.get("admin_graphql_api_id")
-    if not op_gid:
-        raise ValueError("the payload has no admin_graphql_api_id")
-    with db().session() as session:
-        sync_id = session.scalar(select(CatalogSync.id).where(
-            CatalogSync.operation_gid == op_gid, CatalogSync.status == "running"))
-    if sync_id is None:
-        return "no sync waits for it"
-    op = bulk.bulk_operation(shops.client(), shop, shops.access_token(shop), op_gid)
-    if not op.done:  # the webhook says finished: trust Shopify's query, not the body
-        return "not finished yet"
-    return operation_finished(sync_id, op)

@@ -7,16 +7,14 @@ token. Nothing is written to Shopify.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 
 from connectors import demo_store
 from connectors.shopify.client import shop_domain
-from webhooks import advice, shops
-from webhooks.jobs import _order_fields
-from webhooks.storage import CatalogProduct, CatalogVariant, InventoryLevel, Order, db, utcnow
+from webhooks import advice, history, shops
+from webhooks.storage import CatalogProduct, CatalogVariant, InventoryLevel, Order, db
 
 
 def load(today: date | None = None) -> dict:
@@ -43,10 +41,8 @@ def load(today: date | None = None) -> dict:
             session.add(InventoryLevel(shop_id=shop.id, inventory_item_gid=item,
                                        location_gid="gid://shopify/Location/1",
                                        available=p["on_hand"]))
-        now = utcnow()
-        session.execute(insert(Order), [
-            {"shop_id": shop.id, "order_id": str(o["id"]), "payload": json.dumps(o),
-             "updated_at": now, **_order_fields(o)} for o in store.orders])
+        for o in store.orders:  # checked and stored as the app stores orders
+            history.save(session, shop.id, o, keep_newer=False)
     return {"shop": domain, "products": len(store.products), "orders": len(store.orders),
             "first_day": store.first_day, "last_day": store.last_day}
 

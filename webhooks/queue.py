@@ -1,17 +1,19 @@
-"""The one Huey instance, built at import from `SHELFWISE_QUEUE_URL` (SQLite file or Redis).
+"""The one Huey instance, built at import from `SHELFWISE_QUEUE_URL` (SQLite file or Redis),
+and the app context that tasks run in.
 
 `SHELFWISE_QUEUE_NAME` (default ``shelfwise``) names the queue, so several installations
-(or test runs) can share one Redis.
-
-Tasks import `huey` from here; a consumer loads `webhooks.jobs.huey`, which imports this
-instance and every task. Tests set ``huey.immediate = True`` to run tasks inline.
+(or test runs) can share one Redis. Task modules (`webhooks.tasks`) import `huey` from
+here; a consumer loads ``webhooks.tasks.huey``, which imports every task. Tests set
+``huey.immediate = True`` to run tasks inline.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from urllib.parse import urlsplit
 
+from flask import Flask, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
 
 from webhooks import settings
@@ -34,3 +36,26 @@ def make_huey(url: str, name: str = "shelfwise") -> Huey:
 
 _settings = settings.load()
 huey = make_huey(str(_settings["QUEUE_URL"]), str(_settings["QUEUE_NAME"]))
+_app: Flask | None = None
+
+
+def bind_app(app: Flask) -> None:
+    """Run tasks in this app (the worker's, or a test's)."""
+    global _app
+    _app = app
+
+
+def in_app_context(fn):
+    """Run `fn` in the bound app's context (a worker builds its own app on first use)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        global _app
+        if _app is None:
+            from webhooks import create_app
+
+            _app = create_app()
+        with _app.app_context():
+            return fn(*args, **kwargs)
+    return wrapper

@@ -13,6 +13,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 DEFAULT_API_VERSION = "2026-04"
+MAX_BODY_BYTES = 1024 * 1024
 
 ENV_KEYS = {
     "SHOPIFY_API_KEY": "SHOPIFY_API_KEY",
@@ -21,6 +22,8 @@ ENV_KEYS = {
     "SHELFWISE_DATABASE_URL": "DATABASE_URL",
     "SHELFWISE_QUEUE_URL": "QUEUE_URL",
     "SHELFWISE_SECRET_KEY": "SECRET_KEY",
+    "SHELFWISE_SECRET_KEY_OLD": "SECRET_KEY_OLD",
+    "SHELFWISE_RETENTION_DAYS": "RETENTION_DAYS",
     "SHELFWISE_API_VERSION": "API_VERSION",
     "SHELFWISE_SHOPIFY_ORIGIN": "SHOPIFY_ORIGIN",
     "SHELFWISE_INSTANCE_PATH": "INSTANCE_PATH",
@@ -29,8 +32,10 @@ ENV_KEYS = {
     "SHELFWISE_REQUEUE_AFTER_SECONDS": "REQUEUE_AFTER_SECONDS",
     "SHELFWISE_SHOPIFY_BACKOFF": "SHOPIFY_BACKOFF",
     "SHELFWISE_QUEUE_NAME": "QUEUE_NAME",
+    "SHELFWISE_MAX_BODY_BYTES": "MAX_CONTENT_LENGTH",
 }
-"""Environment variable -> Flask config key. The first six are the contract; the last are extras."""
+"""Environment variable -> Flask config key (CONTRACTS.md names the first eight; the rest are
+extras)."""
 
 
 def environment(env: Mapping[str, str] | None = None, cwd: str | os.PathLike | None = None
@@ -79,6 +84,8 @@ def load(instance: str | None = None, env: Mapping[str, str] | None = None) -> d
     config["API_VERSION"] = config["API_VERSION"] or DEFAULT_API_VERSION
     config["QUEUE_NAME"] = config["QUEUE_NAME"] or "shelfwise"
     for key, default in (("ASSESSMENT_LEASE_SECONDS", 120.0), ("REQUEUE_AFTER_SECONDS", 120.0),
-                         ("SHOPIFY_BACKOFF", 0.5)):
+                         ("SHOPIFY_BACKOFF", 0.5), ("RETENTION_DAYS", 60.0)):
         config[key] = float(config[key]) if config[key] else default
+    # webhooks are small: a larger body is refused (413) before it is read
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_CONTENT_LENGTH"] or MAX_BODY_BYTES)
     return config

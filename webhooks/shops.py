@@ -1,34 +1,49 @@
-"""Installed shops and their tokens: store sealed, hand out fresh (refresh or re-exchange)."""
+"""Installed shops and their tokens: store sealed, hand out fresh (refresh or re-exchange).
+
+A token sealed under a key that is no longer configured reads as no token (the merchant's
+next visit installs again); a token Shopify refuses (401) is dropped. A refresh is claimed
+in the database and done over HTTP with no transaction open, so SQLite's write lock is
+never held while Shopify answers.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from connectors.shopify import ShopifyClient, Unauthorized
+from connectors.shopify import ShopifyClient, ShopifyError, Unauthorized
 from connectors.shopify.client import shop_domain
-from webhooks.crypto import TokenBox
-from webhooks.storage import Shop, db, utcnow
+from webhooks.crypto import Vault, vault
+from webhooks.storage import Delivery, Shop, db, utcnow
+
+log = logging.getLogger("shelfwise.shops")
 
 ADMIN = "admin"  # a plain Admin API token (`shelfwise shop add --access-token`)
 EXPIRING = "expiring"  # token exchange: expiring offline token with refresh token
 CLIENT_CREDENTIALS = "client_credentials"  # a single store's custom app
 
 
-def box() -> TokenBox:
-    return TokenBox(str(current_app.config.get("SECRET_KEY") or ""))
+REFRESH_LEASE = timedelta(seconds=30)  # one process refreshes; others wait at most this
+
+
+def box() -> Vault:
+    """The vault that seals tokens (the app's secret key, the previous one still read)."""
+    return vault()
 
 
 def client() -> ShopifyClient:
-    """The app's one `ShopifyClient` (built on first use)."""
+    """The app's one `ShopifyClient` (built on first use); a 401 drops the refused token."""
     ext = current_app.extensions
     if "shelfwise.shopify" not in ext:
         ext["shelfwise.shopify"] = ShopifyClient.from_config(
-            current_app.config, backoff=float(current_app.config.get("SHOPIFY_BACKOFF", 0.5)))
+            current_app.config, backoff=float(current_app.config.get("SHOPIFY_BACKOFF", 0.5)),
+            on_unauthorized=token_refused)
     return ext["shelfwise.shopify"]
 
 
@@ -70,37 +85,89 @@ def save_token(session: Session, shop: str, token: Any, kind: str) -> Shop:
         row.scope = getattr(token, "scope", None) or row.scope
     row.token_kind = kind
     row.uninstalled_at = None
+    row.token_refresh_until = None
+    # deliveries held for want of a token go again (the sweep enqueues them)
+    session.execute(update(Delivery).where(Delivery.shop_domain == row.domain,
+                                           Delivery.status == "held")
+                    .values(status="queued", lease_until=None))
     return row
 
 
-def access_token(shop: str) -> str:
+def _no_token(shop: str, why: str) -> Unauthorized:
+    return Unauthorized("no_token", f"{shop_domain(shop)} {why}", 401)
+
+
+def access_token(shop: str, *, wait: float = 35.0) -> str:
     """A usable Admin API token for the shop, refreshed when within a minute of expiry.
 
-    Runs in its own transaction, so a rotated refresh token is stored even when the
-    caller's work fails later. Raises `Unauthorized` when the shop has no token.
+    Raises `Unauthorized` when the shop has no usable token (none, revoked, or sealed
+    under a key no longer configured: the merchant's next visit installs again).
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        with db().reading() as session:
+            row = get_shop(session, shop)
+            if row is None or row.access_token is None:
+                raise _no_token(shop, "has no access token")
+            shop_id, domain, kind = row.id, row.domain, row.token_kind
+            sealed, expires = row.access_token, row.token_expires
+            sealed_refresh, refresh_expires = row.refresh_token, row.refresh_token_expires
+        token = box().open_or_none(sealed)
+        if token is None:
+            log.warning("shop %s: stored token unreadable (secret key changed?)", domain)
+            raise _no_token(shop, "has a token sealed under another secret key")
+        now = utcnow()
+        if expires is None or expires > now + timedelta(seconds=60):
+            return token
+        # Expired or about to: claim the refresh (refresh tokens rotate: one refresher).
+        with db().session() as session:
+            claimed = session.execute(update(Shop).where(
+                Shop.id == shop_id, Shop.token_expires == expires,
+                or_(Shop.token_refresh_until.is_(None), Shop.token_refresh_until < now))
+                .values(token_refresh_until=now + REFRESH_LEASE)).rowcount
+        if not claimed:
+            if time.monotonic() > deadline:
+                raise ShopifyError("refresh_busy", f"{domain}: another worker is refreshing "
+                                   "the token", 0)
+            time.sleep(0.2)  # another process is refreshing: read its result
+            continue
+        try:
+            api = client()
+            if kind == CLIENT_CREDENTIALS:
+                fresh = api.client_credentials(domain)
+            else:
+                fresh = api.refresh(domain, box().open_or_none(sealed_refresh) or "",
+                                    _iso(expires), _iso(refresh_expires))
+        except BaseException:
+            with db().session() as session:
+                session.execute(update(Shop).where(Shop.id == shop_id)
+                                .values(token_refresh_until=None))
+            raise
+        with db().session() as session:
+            if fresh is None:  # shopifyapp: still valid
+                session.execute(update(Shop).where(Shop.id == shop_id)
+                                .values(token_refresh_until=None))
+                return token
+            save_token(session, domain, fresh, kind or EXPIRING)
+        return fresh.token
+
+
+def token_refused(shop: str, token: str) -> None:
+    """Shopify answered 401 to `token`: drop it if it is still the stored one.
+
+    An expiring token is marked expired (the next use refreshes it); a plain one is
+    deleted, so deliveries wait for the merchant to open the app again.
     """
     with db().session() as session:
         row = get_shop(session, shop)
-        if row is None or row.access_token is None:
-            raise Unauthorized("no_token", f"{shop_domain(shop)} has no access token", 401)
-        soon = utcnow() + timedelta(seconds=60)
-        if row.token_expires is None or row.token_expires > soon:
-            return box().open(row.access_token)
-        # Expired or about to: lock the row so one worker refreshes (refresh tokens rotate).
-        row = session.scalar(select(Shop).where(Shop.id == row.id).with_for_update()
-                             .execution_options(populate_existing=True))
-        if row.token_expires is not None and row.token_expires > soon:
-            return box().open(row.access_token)
-        api = client()
-        if row.token_kind == CLIENT_CREDENTIALS:
-            token = api.client_credentials(row.domain)
+        if row is None or row.access_token is None or box().open_or_none(row.access_token) \
+                != token:
+            return
+        if row.refresh_token is not None or row.token_kind == CLIENT_CREDENTIALS:
+            row.token_expires = datetime(1970, 1, 1)
         else:
-            token = api.refresh(row.domain, box().open(row.refresh_token) or "",
-                                _iso(row.token_expires), _iso(row.refresh_token_expires))
-        if token is None:  # shopifyapp: still valid
-            return box().open(row.access_token)
-        save_token(session, row.domain, token, row.token_kind or EXPIRING)
-        return token.token
+            row.access_token, row.token_expires = None, None
+        log.warning("shop %s: Shopify refused the stored token; dropped", row.domain)
 
 
 def forget_tokens(session: Session, shop: str) -> None:

@@ -57,10 +57,20 @@ class Shop(Base):
     scope: Mapped[str | None] = mapped_column(Text)
     installed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    shopify_id: Mapped[str | None] = mapped_column(String(64))  # gid or number, when known
+    # bumped by every redaction: a process's cached model of an older generation is dropped
+    privacy_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # one process refreshes the token at a time, without holding a database lock over HTTP
+    token_refresh_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Order(Base):
-    """An order seen by a webhook: the shop's fraud history (payload in the webhook shape)."""
+    """An order of the shop's history: only the fields the models use (`webhooks.personal`).
+
+    `payload` holds the non-identifying fields in the webhook shape; `personal` the email,
+    addresses, IP and phone, sealed with the secret key; `email_digest` finds a customer's
+    orders for a redaction without storing the address.
+    """
 
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("shop_id", "order_id"),)
@@ -68,10 +78,13 @@ class Order(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     order_id: Mapped[str] = mapped_column(String(32))
     customer_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    email: Mapped[str | None] = mapped_column(String(320))
+    email_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)
+    personal: Mapped[str | None] = mapped_column(Text)  # Fernet-sealed JSON
+    # 1: a full payload stored before the split (minimized by the daily privacy job); 2: split
+    format: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -95,18 +108,28 @@ class Assessment(Base):
 
 
 class Delivery(Base):
-    """One webhook delivery, unique on `X-Shopify-Webhook-Id`; the body is dropped when done."""
+    """One webhook delivery, unique on `X-Shopify-Webhook-Id`, on its event and on its
+    content; the body is sealed, dropped when done, and the row deleted after the
+    retention period."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("shop_domain", "topic", "event_id",
+                                       name="uq_webhook_deliveries_event"),
+                      UniqueConstraint("digest", name="uq_webhook_deliveries_digest"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[str] = mapped_column(String(255), unique=True)
+    event_id: Mapped[str | None] = mapped_column(String(255))  # X-Shopify-Event-Id
+    digest: Mapped[str | None] = mapped_column(String(64))  # shop, topic, body: unique
     shop_domain: Mapped[str] = mapped_column(String(255), index=True)
     topic: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), index=True)  # queued|done|bad|failed
+    # queued | done | bad | failed | held (waiting for the shop's token) | redacted
+    status: Mapped[str] = mapped_column(String(16), index=True)
     error: Mapped[str | None] = mapped_column(Text)
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)  # Fernet-sealed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    first_failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 

@@ -1,8 +1,9 @@
 """A background worker: ``python -m webhooks.worker [--workers N]``.
 
-Builds its own app, re-enqueues deliveries a dead worker left queued, then runs the huey
-consumer in the foreground (SIGINT stops gracefully). ``huey_consumer webhooks.jobs.huey``
-works too; this entry point adds the start-up sweep.
+Builds its own app, loads every task (`webhooks.tasks`), enqueues again the deliveries
+whose lease ran out (a dead worker held them), then runs the huey consumer in the
+foreground (SIGINT stops gracefully). ``huey_consumer webhooks.tasks.huey`` works too;
+this entry point adds the start-up sweep.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ def run(workers: int = 4, worker_type: str = "thread") -> None:
     """Run a consumer of the configured queue until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s "
                                                    "%(message)s")
-    from webhooks import create_app, jobs
+    from webhooks import create_app, deliveries, queue, tasks
 
     app = create_app()
-    jobs.bind_app(app)
+    queue.bind_app(app)
     with app.app_context():
-        jobs.requeue(older_than=0)
-    consumer = jobs.huey.create_consumer(workers=workers, worker_type=worker_type,
-                                         periodic=True, check_worker_health=True)
+        deliveries.requeue_expired()
+    consumer = tasks.huey.create_consumer(workers=workers, worker_type=worker_type,
+                                          periodic=True, check_worker_health=True)
     consumer.run()
 
 

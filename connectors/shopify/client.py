@@ -25,17 +25,24 @@ from connectors.shopify import documents
 log = logging.getLogger("shelfwise.shopify")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+PERMANENT_STATUSES = frozenset({400, 403, 404, 405, 406, 413, 414, 422})
+"""Answers that the same request will always get: a retry cannot help."""
+TRANSIENT_CODES = frozenset({"THROTTLED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE",
+                             "TIMEOUT"})
+"""GraphQL error codes (``extensions.code``) that a later try may not get."""
 
 
 class ShopifyError(RuntimeError):
     """A Shopify call that failed after retries: `code` as shopifyapp names it, `status`."""
 
-    def __init__(self, code: str, detail: str, status: int = 0, *, ambiguous: bool = False):
+    def __init__(self, code: str, detail: str, status: int = 0, *, ambiguous: bool = False,
+                 permanent: bool = False):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
         self.status = status
         self.ambiguous = ambiguous  # a mutation may have been applied (5xx/network)
+        self.permanent = permanent  # the same call can never succeed: do not retry it
 
 
 class Unauthorized(ShopifyError):  # noqa: N818 (reads as a state)
@@ -96,6 +103,9 @@ class ShopifyClient:
         Injected in tests.
     http_client : httpx.Client or None
         Replaces the client built from `timeout` and `origin`.
+    on_unauthorized : callable or None
+        Called as ``on_unauthorized(shop_domain, token)`` when Shopify answers 401 to a
+        token, so the caller can drop the dead token (the app's storage does).
     """
 
     def __init__(self, api_key: str, api_secret: str, *, api_version: str = "2026-04",
@@ -103,7 +113,8 @@ class ShopifyClient:
                  max_throttle_waits: int = 30, backoff: float = 0.5,
                  old_api_secret: str | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 http_client: httpx.Client | None = None):
+                 http_client: httpx.Client | None = None,
+                 on_unauthorized: Callable[[str, str], None] | None = None):
         self.app = ShopifyApp(client_id=api_key or "unset", client_secret=api_secret or "unset",
                               old_client_secret=old_api_secret)
         self.api_key = api_key
@@ -117,6 +128,7 @@ class ShopifyClient:
             transport = _OriginTransport(origin, inner) if origin else inner
             http_client = httpx.Client(transport=transport, timeout=httpx.Timeout(timeout))
         self.http = http_client
+        self.on_unauthorized = on_unauthorized
         self._pace_lock = threading.Lock()
         self._pace_until: dict[str, float] = {}
 
@@ -154,6 +166,11 @@ class ShopifyClient:
             body = _json(res.response.body) if status == 200 else {}
             if status == 401 or code == "unauthorized":
                 log.warning("shopify %s: token refused (%s)", name, code)
+                if self.on_unauthorized is not None:
+                    try:
+                        self.on_unauthorized(shop_domain(name), token)
+                    except Exception:  # dropping the token must not hide the 401
+                        log.exception("shopify %s: could not drop the refused token", name)
                 raise Unauthorized(code, res.log.detail, 401)
             throttled = _throttled(body)
             if throttled is not None:  # never applied: wait for the bucket and go again
@@ -164,10 +181,11 @@ class ShopifyClient:
                     continue
                 raise ShopifyError("throttled", f"still throttled after {throttles} waits", 200)
             if status == 200:  # other GraphQL errors: the document or data is wrong
-                messages = "; ".join(str(e.get("message")) for e in body.get("errors", [])
-                                     if isinstance(e, Mapping))
+                errors = [e for e in body.get("errors") or [] if isinstance(e, Mapping)]
+                messages = "; ".join(str(e.get("message")) for e in errors)
                 log.error("shopify %s: GraphQL errors: %s", name, messages[:500])
-                raise ShopifyError("graphql_errors", messages or res.log.detail, status)
+                raise ShopifyError("graphql_errors", messages or res.log.detail, status,
+                                   permanent=_permanent(errors))
             attempt += 1
             ambiguous = status != 429  # a 5xx or lost connection may follow the write
             transient = status in RETRY_STATUSES or status == 0
@@ -179,7 +197,8 @@ class ShopifyClient:
                 continue
             log.log(logging.INFO if transient else logging.ERROR,
                     "shopify %s: %s (HTTP %s) after %d attempt(s)", name, code, status, attempt)
-            raise ShopifyError(code, res.log.detail, status, ambiguous=ambiguous)
+            raise ShopifyError(code, res.log.detail, status, ambiguous=ambiguous,
+                               permanent=status in PERMANENT_STATUSES)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         base = self.backoff * (2 ** (attempt - 1))
@@ -328,6 +347,14 @@ def _json(body: str | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _permanent(errors: list[Mapping]) -> bool:
+    """True when no GraphQL error is of a kind a later try could escape (a bad document,
+    a missing scope, an unknown id)."""
+    codes = {str((e.get("extensions") or {}).get("code") or "") for e in errors
+             if isinstance(e.get("extensions") or {}, Mapping)}
+    return not (codes & TRANSIENT_CODES)
+
+
 def _throttled(body: Mapping) -> Mapping | None:
     """The response's extensions when a GraphQL error is ``THROTTLED``, else None."""
     for error in body.get("errors") or []:
@@ -353,4 +380,4 @@ def _user_errors(data: Mapping, field: str, ignore: tuple[str, ...] = ()) -> Non
               if e.get("code") not in ignore]
     if errors:
         detail = "; ".join(str(e.get("message")) for e in errors)
-        raise ShopifyError("user_errors", f"{field}: {detail}", 200)
+        raise ShopifyError("user_errors", f"{field}: {detail}", 200, permanent=True)

@@ -1,0 +1,163 @@
+"""``orders/*``: keep the shop's order history and assess every new order exactly once.
+
+The assessment row is claimed in the database before Shopify is called, and a claim left
+behind by a killed worker is taken over only after checking Shopify for this app's own
+assessment. A body is checked by the one order parser before it is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from connectors.shopify import Unauthorized
+from connectors.shopify.client import shop_domain
+from connectors.shopify.orders import OrderRecord, parse_order
+from webhooks import fraud, history, shops
+from webhooks.deliveries import BusyError, NotInstalled, handles
+from webhooks.storage import Assessment, db, utcnow
+
+log = logging.getLogger("shelfwise.orders")
+
+RISK_TAGS = {"MEDIUM": "shelfwise-risk-medium", "HIGH": "shelfwise-risk-high"}
+_EPOCH = datetime(1970, 1, 1)
+
+
+def check_order(shop: str, payload: dict) -> None:
+    """An order body: it parses (id, created_at, total...) and is not another shop's."""
+    parse_order(payload)
+    status_url = payload.get("order_status_url")
+    if isinstance(status_url, str):
+        host = (urlsplit(status_url).hostname or "").lower()
+        if host.endswith(".myshopify.com") and host != shop_domain(shop):
+            raise ValueError(f"the order belongs to {host}, not {shop_domain(shop)}")
+
+
+def check_order_edit(shop: str, payload: dict) -> None:
+    if not isinstance(payload.get("order_edit"), dict):
+        raise ValueError("the body is not an order edit")
+
+
+@handles("orders/edited", check=check_order_edit)
+def order_edited(shop: str, payload: dict) -> str:
+    """``orders/edited``: the ``orders/updated`` that follows carries the new order."""
+    return "ignored"
+
+
+@handles("orders/updated", "orders/cancelled", check=check_order)
+def order_updated(shop: str, payload: dict) -> str:
+    """Keep the history current (a cancellation for fraud becomes a label)."""
+    with db().session() as session:
+        shop_row = shops.get_shop(session, shop)
+        if shop_row is None:  # never installed, or redacted: keep no customer data
+            return "ignored (unknown shop)"
+        history.save(session, shop_row.id, payload)
+    return "saved"
+
+
+@handles("orders/create", check=check_order)
+def order_created(shop: str, payload: dict) -> str:
+    """Score the order, write the risk assessment and tag a risky order, once."""
+    record = parse_order(payload)
+    gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{record.id}"
+    with db().session() as session:
+        shop_row = shops.get_shop(session, shop)
+        if shop_row is None:
+            raise NotInstalled(f"{shop_domain(shop)} never installed the app")
+        if shop_row.access_token is None:
+            raise Unauthorized("no_token", f"{shop_domain(shop)} has no access token", 401)
+        shop_id = shop_row.id
+        history.save(session, shop_id, payload)
+    previous = _claim(shop_id, record.id)
+    if previous is None:
+        return "already assessed"
+    api = shops.client()
+    try:
+        token = shops.access_token(shop)
+        if previous == "risk_written":  # the assessment is on Shopify; tags may be missing
+            level = _stored_level(shop_id, record.id)
+        else:
+            level = _write_risk(api, shop, token, shop_id, gid, payload, record, previous)
+        tag = RISK_TAGS.get(level)
+        if tag:
+            api.add_tags(shop, token, gid, [tag])
+    except BaseException:
+        # Release the lease so a retry takes over at once. The state says how far this
+        # attempt got: "writing" makes the retry look on Shopify before writing again.
+        _set_state(shop_id, record.id, claimed_at=_EPOCH)
+        raise
+    _set_state(shop_id, record.id, state="written", tags=tag, written_at=utcnow())
+    return level
+
+
+def _claim(shop_id: int, order_id: str) -> str | None:
+    """Claim the order's assessment: the previous state when taken over, None when done.
+
+    Raises `BusyError` while another worker holds a fresh claim.
+    """
+    lease = timedelta(seconds=float(current_app.config.get("ASSESSMENT_LEASE_SECONDS", 120)))
+    for _ in range(2):
+        try:
+            with db().session() as session:
+                row = session.scalar(select(Assessment).where(
+                    Assessment.shop_id == shop_id, Assessment.order_id == order_id)
+                    .with_for_update())
+                now = utcnow()
+                if row is None:
+                    session.add(Assessment(shop_id=shop_id, order_id=order_id, state="claimed",
+                                           claimed_at=now, attempts=1))
+                    return "new"
+                if row.state == "written":
+                    return None
+                if now - row.claimed_at < lease:
+                    raise BusyError(f"order {order_id} is being assessed by another worker")
+                row.claimed_at, row.attempts = now, row.attempts + 1
+                return row.state
+        except IntegrityError:  # a concurrent first claim won: read it again
+            continue
+    raise BusyError(f"order {order_id}: claim contention")
+
+
+def _set_state(shop_id: int, order_id: str, **values: Any) -> None:
+    with db().session() as session:
+        session.execute(update(Assessment).where(
+            Assessment.shop_id == shop_id, Assessment.order_id == order_id).values(**values))
+
+
+def _write_risk(api, shop: str, token: str, shop_id: int, gid: str, payload: dict,
+                record: OrderRecord, previous: str) -> str:
+    """Score the order and write its risk assessment unless Shopify already has ours."""
+    if not (record.avs or record.cvv) and record.total > 0:
+        details = api.payment_details(shop, token, gid)
+        if details:
+            payload = {**payload, "payment_details": details}
+            record = parse_order(payload)
+            with db().session() as session:
+                history.save(session, shop_id, payload, keep_newer=False)
+    risk = fraud.score(shop_id, record)
+    level = risk.level
+    found = api.own_risk_level(shop, token, gid) if previous == "writing" else None
+    if found is not None:
+        log.info("order %s of %s: assessment found on Shopify, not written again",
+                 record.id, shop)
+        level = found
+    else:
+        _set_state(shop_id, record.id, state="writing")
+        facts = [{"description": d, "sentiment": s} for d, s in risk.facts]
+        api.create_risk_assessment(shop, token, gid, risk.level, facts)
+    _set_state(shop_id, record.id, state="risk_written", score=risk.score, risk_level=level,
+               reasons=risk.reasons)
+    return level
+
+
+def _stored_level(shop_id: int, order_id: str) -> str:
+    with db().reading() as session:
+        return str(session.scalar(select(Assessment.risk_level).where(
+            Assessment.shop_id == shop_id, Assessment.order_id == order_id)))
+
