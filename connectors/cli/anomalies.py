@@ -2,52 +2,83 @@
 
 from __future__ import annotations
 
-import io
-from typing import BinaryIO
-
 import click
 import numpy as np
-import pandas as pd
 
-from connectors.cli.common import input_errors, output_option
-from connectors.files import Column, file_name, read_table, write_table
+from connectors.cli.common import READING_RULE, input_errors, output_option, reader_options
+from connectors.files import write_table
+from connectors.readers import read_orders, read_table
+from connectors.readers.raw import norm, open_csv
 from engine.anomalies import detect_anomalies
 
-INPUT = {
-    "ds": Column("date"),
-    "amount": Column("number"),
-    "series": Column("text", required=False, default=""),
-    "payee": Column("text", required=False, default=""),
-}
+INPUT = {"ds": "date", "amount": "number", "series": "text?", "payee": "text?"}
 
 
-@click.command()
-@click.argument("input_file", metavar="INPUT", type=click.File("rb"))
+@click.command(epilog=READING_RULE)
+@click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @output_option
 @click.option("--threshold", type=click.FloatRange(min=0), default=3.5, show_default=True,
               help="Robust z-score above which an amount is flagged.")
 @click.option("--duplicate-days", type=click.IntRange(min=0), default=3, show_default=True,
               help="Same amount, payee and series this many days apart or less is a "
                    "possible duplicate payment.")
-def anomalies(input_file: BinaryIO, output: str, threshold: float, duplicate_days: int) -> None:
+@reader_options
+def anomalies(input_file: str, output: str, threshold: float, duplicate_days: int,
+              reading) -> None:
     """Flag amounts in INPUT (ds, amount, optional series and payee) that are out of line.
 
     Each series is judged against its own weekly pattern and trend; same-amount payments to
     one payee a few days apart are flagged as possible duplicates. Writes every input
-    column, then anomaly (true/false), score and reason.
+    column, then anomaly (true/false), score and reason. An order export is read as the
+    shop's revenue per day (ds, amount), by the same rules as every command.
 
     Example: shelfwise anomalies expenses.csv -o flags.csv
     """
-    source = io.BytesIO(input_file.read())  # read twice: typed, then every column as text
-    source.name = file_name(input_file)
+    source = _bytes(input_file)
+    if _is_export(source, reading):
+        orders = reading.read(read_orders, source).table
+        day = orders["created_at"].dt.normalize()
+        typed = orders.groupby(day)["amount"].sum().rename_axis("ds").reset_index()
+        table = typed.assign(ds=typed["ds"].dt.strftime("%Y-%m-%d"))
+    else:
+        with input_errors(source):
+            typed, table, summary = read_table(source, INPUT, dayfirst=reading.dayfirst,
+                                               mapping=reading.columns)
+        reading.say(summary[0])
     with input_errors(source):
-        typed = read_table(source, INPUT)  # checks every cell, naming file, row and column
-        flags = detect_anomalies(typed, threshold=threshold, duplicate_days=duplicate_days)
-    source.seek(0)
-    table = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    table.columns = [str(c).strip() for c in table.columns]
+        flags = detect_anomalies(typed.reset_index(drop=True), threshold=threshold,
+                                 duplicate_days=duplicate_days)
+    table = table.reset_index(drop=True)
     table["anomaly"] = np.where(flags["anomaly"].to_numpy(), "true", "false")
     table["score"] = flags["score"].to_numpy()
     table["reason"] = flags["reason"].to_numpy()
     write_table(table, output)
+
+
+class _Named(bytes):
+    """File bytes that keep the file's name for messages."""
+
+    name: str
+
+
+def _bytes(path: str) -> _Named:
+    from connectors.files import file_name
+    from connectors.readers.raw import _bytes as read_bytes
+
+    with input_errors(path):
+        data = _Named(read_bytes(path, file_name(path)))
+    data.name = file_name(path)
+    return data
+
+
+def _is_export(source: bytes, reading) -> bool:
+    """An order export (not the ds/amount columns) when forced or recognised."""
+    if reading.fmt not in ("auto", "canonical"):
+        return True
+    if reading.fmt == "canonical" or reading.columns:
+        return False
+    with input_errors(source):
+        header = {norm(h) for h in open_csv(source).header}
+    return not ({"ds", "amount"} & header) and bool(header & {
+        "lineitem quantity", "transaction id", "sale date", "invoicedate", "order number"})
 

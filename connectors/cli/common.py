@@ -1,14 +1,19 @@
-"""What every command shares: the exit-2 input error, the output option and the progress bar."""
+"""What every command shares: the exit-2 input error, the reading options, the output option
+and the progress bar."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import click
 
 from connectors.files import FileError, engine_error_in, file_name
+from connectors.readers import FORMAT_NAMES, Read, parse_columns
 from engine.errors import InputError
 
 
@@ -34,9 +39,86 @@ output_option = click.option(
     show_default="standard output", help="CSV file to write.")
 
 
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(["csv", "table"]), default="csv", show_default=True,
+output_format_option = click.option(
+    "--output-format", "output_format", type=click.Choice(["csv", "table"]), default="csv",
+    show_default=True,
     help="csv for files and programs; table for an aligned, rounded table to read on screen.")
+
+#: What `--help` says about reading, the same for every command (the reading rule).
+READING_RULE = (
+    "Files are recognised by their header: Shopify orders, inventory and products exports, "
+    "WooCommerce orders and products, Square item sales, Etsy sold items, invoice lines (UCI "
+    "Online Retail) or the canonical columns. Times are the shop's local date and time as "
+    "written (a +0100 offset is not applied) and become days unless --freq says otherwise. "
+    "Cancelled orders are left out; refunded orders (Financial Status refunded) are left out "
+    "of demand; partially refunded orders count in full; returns (negative quantities, C "
+    "invoices, Square refunds) are reported, never subtracted.")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reading options of one command run (--format, --columns, --dayfirst, --quiet)."""
+
+    fmt: str = "auto"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    dayfirst: bool | None = None
+    quiet: bool = False
+
+    def read(self, reader: Callable[..., Read], source: object, **options) -> Read:
+        """Call a `connectors.readers` function; say its summary on stderr; exit 2 on bad input."""
+        with input_errors(source):
+            result = reader(source, fmt=self.fmt, columns=self.columns,
+                            dayfirst=self.dayfirst, **options)
+        self.say(result.summary)
+        return result
+
+    def say(self, line: str) -> None:
+        """One line on stderr, unless --quiet."""
+        if not self.quiet:
+            click.echo(line, err=True)
+
+
+def _columns_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dict:
+    try:
+        return parse_columns(value)
+    except FileError as err:
+        raise click.BadParameter(err.message) from err
+
+
+def reader_options(command: Callable) -> Callable:
+    """Add --format, --columns, --dayfirst/--monthfirst and --quiet; pass them as `reading`."""
+
+    @functools.wraps(command)
+    def wrapper(*args, input_format, columns, dayfirst, quiet, **kwargs):
+        reading = Reading(input_format, columns, dayfirst, quiet)
+        with no_runtime_warnings():
+            return command(*args, reading=reading, **kwargs)
+
+    options = [
+        click.option("--format", "input_format", type=click.Choice(FORMAT_NAMES),
+                     default="auto", show_default=True,
+                     help="Layout of the input file; auto recognises it by its header."),
+        click.option("--columns", callback=_columns_option, metavar="KEY=HEADER,...",
+                     help="Map the file's headers onto the canonical columns, e.g. "
+                          "unique_id=\"Lineitem sku\",ds=\"Created at\",y=\"Lineitem "
+                          "quantity\"."),
+        click.option("--dayfirst/--monthfirst", "dayfirst", default=None,
+                     help="How to read dates like 03/04/2024 when no value shows it "
+                          "(a first field over 12 proves day-first)."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="Do not print the one-line summary of what was read."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+@contextlib.contextmanager
+def no_runtime_warnings() -> Iterator[None]:
+    """Numerical warnings (empty means, log of 0) are not for a shop owner's terminal."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 @contextlib.contextmanager

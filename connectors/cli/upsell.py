@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import click
 
-from connectors.cli.common import input_errors, output_option, progress
+from connectors.cli.common import (
+    READING_RULE,
+    input_errors,
+    output_option,
+    progress,
+    reader_options,
+)
 from connectors.files import Column, read_table, write_table
+from connectors.readers import read_order_lines
 from engine.upsell import UpsellRecommender
 
-LINE_COLUMNS = {
-    "order_id": Column("text"),
-    "product_id": Column("text"),
-    "quantity": Column("number", required=False),
-    "customer_id": Column("text", required=False),
-    "created_at": Column("date", required=False),
-    "product_title": Column("text", required=False),
-}
 QUERY_COLUMNS = {"query_id": Column("text"), "product_id": Column("text")}
 
 
-@click.command()
+@click.command(epilog=READING_RULE)
 @click.argument("lines", type=click.Path(dir_okay=False, allow_dash=True))
 @output_option
 @click.option("--top", "-n", type=click.IntRange(min=1), default=10, show_default=True,
@@ -32,11 +31,13 @@ QUERY_COLUMNS = {"query_id": Column("text"), "product_id": Column("text")}
 @click.option("--half-life-days", type=click.FloatRange(min=0, min_open=True),
               help="Weigh recent orders more: an order this many days old counts half "
                    "(needs created_at). Off by default.")
-def upsell(lines, output, top, query, exclude, half_life_days):
+@reader_options
+def upsell(lines, output, top, query, exclude, half_life_days, reading):
     """Recommend products bought together, from the order lines in LINES.
 
     LINES columns: order_id, product_id; optional quantity (returns, 0 or less, are
-    skipped), customer_id, created_at, product_title. Writes, per product, up to TOP
+    skipped), customer_id, created_at, product_title; or any order export Shelfwise
+    reads (its lines are grouped into orders). Writes, per product, up to TOP
     companions: product_id, rank, recommended_id, score, support, confidence, lift,
     orders_together. Confidence is the share of the product's orders that also hold
     the companion; lift is how many times likelier than for any order.
@@ -49,9 +50,10 @@ def upsell(lines, output, top, query, exclude, half_life_days):
       shelfwise upsell order_lines.csv -o companions.csv
       shelfwise upsell order_lines.csv --query carts.csv --top 5 -o add_to_cart.csv
     """
+    read = reading.read(read_order_lines, lines)
+    table = read.table
     with progress(2, "Recommending") as advance:
         with input_errors(lines):
-            table = read_table(lines, LINE_COLUMNS)
             model = UpsellRecommender(top, half_life_days=half_life_days).fit(table)
         advance(1)
         if query is None:
@@ -60,4 +62,8 @@ def upsell(lines, output, top, query, exclude, half_life_days):
             with input_errors(query):
                 recs = model.recommend(read_table(query, QUERY_COLUMNS), exclude=exclude)
         advance(1)
+    if read.titles:
+        if "product_id" in recs:
+            recs["title"] = recs["product_id"].map(read.titles).fillna("")
+        recs["recommended_title"] = recs["recommended_id"].map(read.titles).fillna("")
     write_table(recs.round({"score": 6, "support": 6, "confidence": 6, "lift": 4}), output)

@@ -162,24 +162,25 @@ def read_stock(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
 
 
 def read_table(source: Source, columns: Mapping[str, str], *, dayfirst: bool | None = None,
-               keep_all: bool = False) -> tuple[pd.DataFrame, RawFile, list[str]]:
-    """A plain table: `columns` maps each key to its kind (`text`, `number`, `date`,
-    or `text?` etc. when optional); values are read with the export rules.
+               mapping: Mapping[str, str] | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """A plain table read with the export rules (dates, numbers, encodings).
 
-    Returns the typed table (plus every other column as text when `keep_all`), the file and
-    its notes. One error names every missing required column.
+    `columns` maps each key to its kind: `text`, `number` or `date`, with a trailing `?`
+    when optional. Returns the typed table, every column of the file as text (same index),
+    and notes for the summary. One error names every missing required column.
     """
     raw = open_csv(source)
     notes = list(raw.notes)
     keys = list(columns)
-    headers = canonical.headers_of(raw, keys, {})
+    headers = canonical.headers_of(raw, keys, dict(mapping or {}))
     canonical.require(raw, headers, [k for k in keys if not columns[k].endswith("?")])
-    cells = raw.columns(raw.header if keep_all else [h for h in headers.values() if h])
+    cells = raw.columns(raw.header)
     if cells.empty:
         raise FileError(raw.name, "has a header but no rows")
     comma = decimal_comma({headers[k]: cells[headers[k]] for k in keys
                            if headers[k] and columns[k].startswith("number")}, file=raw.name)
-    out = cells.copy() if keep_all else pd.DataFrame(index=cells.index)
+    out = pd.DataFrame(index=cells.index)
     for key in keys:
         kind, header = columns[key].rstrip("?"), headers[key]
         if header is None:
@@ -196,7 +197,8 @@ def read_table(source: Source, columns: Mapping[str, str], *, dayfirst: bool | N
                                    notes=notes)
         else:
             out[key] = cell
-    return out, raw, notes
+    summary = _join(f"read {len(out):,} rows from {raw.name} (canonical)", notes)
+    return out, cells, [summary]
 
 
 # ---------------------------------------------------------------------------- internals

@@ -43,9 +43,10 @@ def require(raw: RawFile, headers: dict[str, str | None], required: list[str]) -
     """Raise one error naming every required column that is missing."""
     gone = [k for k in required if headers.get(k) is None]
     if gone:
-        raise FileError(raw.name, f"missing column{'s' if len(gone) > 1 else ''} "
-                        f"{', '.join(repr(g) for g in gone)} (the header has: "
-                        f"{', '.join(raw.header) or 'none'})", row=1, column=gone[0])
+        have = ", ".join(raw.header) or "none"
+        what = "required column is missing" if len(gone) == 1 else \
+            f"required columns {', '.join(repr(g) for g in gone)} are missing"
+        raise FileError(raw.name, f"{what} (the header has: {have})", row=1, column=gone[0])
 
 
 def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],

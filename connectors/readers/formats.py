@@ -184,6 +184,8 @@ def recognise(raw: RawFile, candidates: tuple[Layout, ...], canonical: tuple[tup
     for layout in candidates:
         if all(raw.has(h) for h in layout.signature) and not layout.missing(raw):
             return layout
+    if any(norm(c) in headers for columns in canonical for c in columns):
+        return None  # meant as canonical: its reader names every missing column
     tried = [f"canonical needs {_quoted([c for c in canonical[0] if norm(c) not in headers])}"]
     tried += [f"{layout.name} needs {_quoted(layout.missing(raw))}" for layout in candidates]
     raise FileError(raw.name, "no known layout in the header; missing columns: "

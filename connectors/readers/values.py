@@ -178,7 +178,7 @@ def parse_numbers(cells: pd.Series, *, file: str, column: str, comma: bool = Fal
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         text = text.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    numbers = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
     if words:
         lower = values.str.strip().str.lower()
         for word, number in words.items():

@@ -49,7 +49,7 @@ def test_without_history_writes_to_stdout(tmp_path):
     orders = write_jsonl(tmp_path / "orders.jsonl", [TEMPLATE], extra_lines=[""])
     result = CliRunner().invoke(main, ["fraud", orders])
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(io.StringIO(result.output), dtype={"order_id": str})
+    table = pd.read_csv(io.StringIO(result.stdout), dtype={"order_id": str})
     assert table["order_id"].tolist() == ["820982911946154508"]
 
 
