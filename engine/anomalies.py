@@ -43,11 +43,15 @@ from engine.errors import InputError
 
 MAD_TO_SD = 1.4826
 MIN_PER_WEEKDAY = 3
-FLAG_COLUMNS = ["anomaly", "score", "reason"]
+FLAG_COLUMNS = ["anomaly", "score", "reason", "expected"]
+SHIFT_MARGIN = 1.5  # a level shift needs a window score of threshold + this (many windows)
+SHIFT_MIN_DAYS, SHIFT_MAX_DAYS = 3, 28
+SHIFT_MIN_EFFECT = 0.3  # |median log ratio| of the window: about 26% below or 35% above
+SHIFT_CLIP = 4.0  # residuals clipped at this many robust sd in the window score
 
 
 def detect_anomalies(frame: pd.DataFrame, *, threshold: float = 3.5, window_days: int = 28,
-                     duplicate_days: int = 3) -> pd.DataFrame:
+                     duplicate_days: int = 3, country: str | None = None) -> pd.DataFrame:
     """Flag the rows of a dated table of amounts that are out of line, with a reason.
 
     Parameters
@@ -60,12 +64,18 @@ def detect_anomalies(frame: pd.DataFrame, *, threshold: float = 3.5, window_days
         Width of the centred rolling median that follows the trend, in days.
     duplicate_days : int, default=3
         Same amount, payee and series at most this many days apart is a possible duplicate.
+    country : str, optional
+        ISO country code (`US`, `GB`, `DE`; `DE-BW` for a state) whose public holidays
+        explain a day out of line: such a day gets `anomaly` false and the holiday named in
+        `reason`. No holidays when absent.
 
     Returns
     -------
     DataFrame
-        Every column of `frame`, then `anomaly` (bool), `score` (robust z-score, >= 0;
-        at least `threshold` for a duplicate) and `reason` (empty when not an anomaly).
+        Every column of `frame`, then `anomaly` (bool: out of line and unexplained),
+        `score` (robust z-score, >= 0; at least `threshold` for a duplicate or a day of a
+        level shift), `reason` (empty when in line) and `expected` (the typical value the
+        row was compared with; NaN when it was not scored).
 
     Examples
     --------
@@ -78,7 +88,8 @@ def detect_anomalies(frame: pd.DataFrame, *, threshold: float = 3.5, window_days
     >>> out.loc[30, "reason"]
     "Wednesday's amount is 3.9 times a typical Wednesday (amount 400.00, typical about 102.25)"
     """
-    detector = AnomalyDetector(threshold, window_days=window_days, duplicate_days=duplicate_days)
+    detector = AnomalyDetector(threshold, window_days=window_days, duplicate_days=duplicate_days,
+                               country=country)
     return detector.fit_predict(frame)
 
 
@@ -98,6 +109,10 @@ class AnomalyDetector(BaseEstimator):
         Same amount, payee and series at most this many days apart is a possible duplicate
         (0 catches same-day duplicates only).
 
+    country : str, optional
+        ISO country code (`DE-BW` for a state) whose public holidays explain days out of
+        line (`anomaly` false, the holiday named in `reason`).
+
     Attributes
     ----------
     flags_ : DataFrame
@@ -115,10 +130,12 @@ class AnomalyDetector(BaseEstimator):
     [False, True]
     """
 
-    def __init__(self, threshold: float = 3.5, *, window_days: int = 28, duplicate_days: int = 3):
+    def __init__(self, threshold: float = 3.5, *, window_days: int = 28, duplicate_days: int = 3,
+                 country: str | None = None):
         self.threshold = threshold
         self.window_days = window_days
         self.duplicate_days = duplicate_days
+        self.country = country
 
     def fit(self, frame: pd.DataFrame, y: None = None) -> AnomalyDetector:
         """Score every row of `frame` (`ds`, `amount`, optional `series`, `payee`).
@@ -138,34 +155,42 @@ class AnomalyDetector(BaseEstimator):
         window = _whole(self.window_days, "window_days", low=7)
         dup_days = _whole(self.duplicate_days, "duplicate_days", low=0)
         data = _clean(frame)
+        holidays_of = holiday_calendar(self.country, data["ds"])
         score = np.zeros(len(data))
         expected = np.full(len(data), np.nan)
         reasons: list[list[str]] = [[] for _ in range(len(data))]
+        notes = [""] * len(data)  # explained: the holiday that accounts for a day out of line
         self.profiles_ = {}
         for name, rows in data.groupby("series", sort=True).indices.items():
             part = data.iloc[rows]
             if part["ds"].duplicated().any():
                 result = _score_lines(part, name)
             else:
-                result = _score_daily(part, name, window)
+                result = _score_daily(part, name, window, threshold, holidays_of)
             self.profiles_[name] = result["profile"]
             score[rows], expected[rows] = result["score"], result["expected"]
-            for i, (s, text) in zip(rows, zip(result["score"], result["reason"], strict=True),
-                                    strict=True):
-                if s > threshold:
-                    reasons[i].append(text)
+            for k, i in enumerate(rows):
+                out_of_line = result["score"][k] > threshold or bool(result["shift"][k])
+                if not out_of_line:
+                    continue
+                if result["holiday"][k]:
+                    notes[i] = result["holiday"][k]
+                else:
+                    reasons[i].append(result["shift"][k] or result["reason"][k])
         for i, text in _duplicates(data, dup_days):
             reasons[i].append(text)
             score[i] = max(score[i], threshold)
         anomaly = np.array([bool(r) for r in reasons])
         self.flags_ = pd.DataFrame({
             "anomaly": anomaly, "score": np.round(score, 2),
-            "reason": ["; ".join(r) for r in reasons], "expected": expected},
+            "reason": ["; ".join(r) if r else note for r, note in zip(reasons, notes,
+                                                                      strict=True)],
+            "expected": np.round(expected, 2)},
             index=frame.index)
         return self
 
     def fit_predict(self, frame: pd.DataFrame, y: None = None) -> pd.DataFrame:
-        """Fit, then return `frame` with `anomaly`, `score` and `reason` appended."""
+        """Fit, then return `frame` with `anomaly`, `score`, `reason` and `expected` appended."""
         flags = self.fit(frame).flags_
         out = frame.copy()
         for col in FLAG_COLUMNS:
@@ -232,7 +257,9 @@ def _robust_z(values: np.ndarray) -> tuple[np.ndarray, float]:
     return np.where(np.isfinite(z), z, 0.0), scale
 
 
-def _score_daily(part: pd.DataFrame, name: str, window: int) -> dict[str, Any]:
+def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
+                 holidays_of: dict) -> dict[str, Any]:
+    """Each day against its weekday pattern and trend, then level shifts and holidays."""
     y_raw = part["amount"].to_numpy(float)
     days = pd.DatetimeIndex(part["ds"])
     order = np.argsort(days.values, kind="stable")
@@ -252,21 +279,135 @@ def _score_daily(part: pd.DataFrame, name: str, window: int) -> dict[str, Any]:
     season = seasonal[weekday]
     if ratio_mode:
         level = _rolling_median(y / season, d_sorted, window)
-        expected = level * season
+        slow = _rolling_median(y / season, d_sorted, 2 * window)  # barely moved by a week
+        expected, usual = level * season, slow * season
         start = 0.1 * float(np.median(y[y > 0]))  # a started log: zero days stay finite
         resid = np.log((y + start) / (np.maximum(expected, 0.0) + start))
+        drift = np.log((y + start) / (np.maximum(usual, 0.0) + start))
     else:
         level = _rolling_median(y - season, d_sorted, window)
-        expected = level + season
-        resid = y - expected
+        slow = _rolling_median(y - season, d_sorted, 2 * window)
+        expected, usual = level + season, slow + season
+        resid, drift = y - expected, y - usual
+    holiday = np.array([holidays_of.get(d.date(), "") for d in d_sorted], dtype=object)
     z, scale = _robust_z(resid)
+    day_scale = _weekday_scales(resid, weekday, holiday != "", scale) if weekly \
+        else np.full(n, scale)
+    z = np.where(np.isfinite(resid), np.abs(resid - np.median(resid)) / day_scale, 0.0)
+    shifts = _level_shifts(drift / day_scale, threshold, holiday != "",
+                           SHIFT_MIN_EFFECT / scale if ratio_mode else SHIFT_MIN_EFFECT * 4)
+    shift_reason = [""] * n
+    shift_score = np.zeros(n)
+    for lo, hi, stat in shifts:
+        effect = _effect(y[lo:hi], usual[lo:hi], ratio_mode)
+        text = (f"since {d_sorted[lo]:%A %d %b %Y} {name or 'amount'} runs {effect} its usual "
+                f"level ({hi - lo} days, amount {_fmt(sign * y[lo:hi].sum())}, usual about "
+                f"{_fmt(sign * usual[lo:hi].sum())})")
+        for k in range(lo, hi):
+            shift_reason[k] = text
+            shift_score[k] = stat * threshold / (threshold + SHIFT_MARGIN)
+            expected[k] = usual[k]
     reasons = [_daily_reason(name, d, v, e, weekly, ratio_mode, sign)
                for d, v, e in zip(d_sorted, y, expected, strict=True)]
+    holiday_reason = [_holiday_reason(h, name, d, v, e, weekly, ratio_mode, sign) if h else ""
+                      for h, d, v, e in zip(holiday, d_sorted, y, expected, strict=True)]
     back = np.empty(n, dtype=int)
     back[order] = np.arange(n)
-    return {"score": np.minimum(z, 1e6)[back], "expected": (sign * expected)[back],
-            "reason": [reasons[i] for i in back],
-            "profile": {"kind": "daily", "weekly": weekly, "scale": scale}}
+    return {"score": np.minimum(np.maximum(z, shift_score), 1e6)[back],
+            "expected": (sign * expected)[back],
+            "reason": [reasons[i] for i in back], "shift": [shift_reason[i] for i in back],
+            "holiday": [holiday_reason[i] for i in back],
+            "profile": {"kind": "daily", "weekly": weekly, "scale": scale,
+                        "level_shifts": len(shifts)}}
+
+
+def _level_shifts(u: np.ndarray, threshold: float, holiday: np.ndarray,
+                  min_effect: float) -> list[tuple[int, int, float]]:
+    """Runs of days (start, stop, score) whose residuals stay on one side: a level shift.
+
+    `u` are residuals in robust standard deviations (of their weekday). A scan over every
+    window of 3 to 28 consecutive rows (binary segmentation by the largest standardised
+    window mean, repeated on what is left): the window's mean of `u`, clipped at 4 so one
+    wild day cannot make a run, times sqrt(length). A window counts when that score
+    reaches `threshold` + 1.5 and its median is a real change (`min_effect` sd: about a
+    26% drop or a 35% rise on positive amounts). Holidays neither make nor break a run.
+    """
+    n = len(u)
+    if n < SHIFT_MIN_DAYS:
+        return []
+    clipped = np.clip(np.where(holiday, 0.0, u), -SHIFT_CLIP, SHIFT_CLIP)
+    free = np.ones(n, bool)
+    found = []
+    for _ in range(n // SHIFT_MIN_DAYS):
+        best = (0.0, 0, 0)
+        cum = np.concatenate([[0.0], np.cumsum(np.where(free, clipped, 0.0))])
+        blocked = np.concatenate([[0], np.cumsum(~free)])
+        for length in range(SHIFT_MIN_DAYS, min(SHIFT_MAX_DAYS, n) + 1):
+            sums = cum[length:] - cum[:-length]
+            ok = (blocked[length:] - blocked[:-length]) == 0
+            stat = np.where(ok, np.abs(sums) / np.sqrt(length), 0.0)
+            k = int(np.argmax(stat))
+            if stat[k] > best[0]:
+                best = (float(stat[k]), k, k + length)
+        stat, lo, hi = best
+        if stat < threshold + SHIFT_MARGIN:
+            break
+        lo, hi = _trim(u, lo, hi)
+        free[lo:hi] = False
+        if hi - lo >= SHIFT_MIN_DAYS and abs(float(np.median(u[lo:hi]))) >= min_effect:
+            found.append((lo, hi, stat))
+    return sorted(found)
+
+
+def _weekday_scales(resid: np.ndarray, weekday: np.ndarray, holiday: np.ndarray,
+                    overall: float) -> np.ndarray:
+    """Each row's robust sd: its weekday's (8 or more ordinary days), else the overall one.
+
+    Some weekdays are steadier than others (a bakery's Sunday swings more than its
+    Tuesday); judging each against its own spread keeps the wild one quiet and the steady
+    ones sharp. Never below half the overall spread.
+    """
+    out = np.full(len(resid), overall)
+    for day in np.unique(weekday):
+        rows = (weekday == day) & ~holiday & np.isfinite(resid)
+        if rows.sum() >= 8:
+            _, own = _robust_z(resid[rows])
+            out[weekday == day] = max(own, 0.5 * overall)
+    return out
+
+
+def _trim(resid: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    """Drop edge days of a run that do not share its direction at half its strength."""
+    mean = float(np.mean(resid[lo:hi]))
+    while hi - lo > SHIFT_MIN_DAYS and resid[lo] * np.sign(mean) < abs(mean) / 2:
+        lo += 1
+    while hi - lo > SHIFT_MIN_DAYS and resid[hi - 1] * np.sign(mean) < abs(mean) / 2:
+        hi -= 1
+    return lo, hi
+
+
+def _effect(values: np.ndarray, usual: np.ndarray, ratio_mode: bool) -> str:
+    if ratio_mode:
+        return _compare(float(values.sum()), float(usual.sum()))
+    gap = float(np.mean(values - usual))
+    return f"{_fmt(abs(gap))} a day {'above' if gap > 0 else 'below'}"
+
+
+def holiday_calendar(country: str | None, ds: pd.Series) -> dict:
+    """{date: holiday name} for `country` (`CC` or `CC-SUBDIV`) over the years of `ds`."""
+    if country is None or str(country).strip() == "":
+        return {}
+    import holidays
+
+    code = str(country).strip().upper().replace("_", "-")
+    nation, _, subdiv = code.partition("-")
+    years = range(int(ds.dt.year.min()), int(ds.dt.year.max()) + 1)
+    try:
+        found = holidays.country_holidays(nation, subdiv=subdiv or None, years=years)
+    except NotImplementedError:
+        raise InputError(f"country {country!r} is not a country code the holidays package "
+                         "knows (ISO 3166, e.g. US, GB, DE or DE-BY)") from None
+    return dict(found.items())
 
 
 def _rolling_median(y: np.ndarray, days: pd.DatetimeIndex, window: int) -> np.ndarray:
@@ -321,11 +462,13 @@ def _score_lines(part: pd.DataFrame, name: str) -> dict[str, Any]:
         reasons.append(f"this {subject}{to} is {_compare(abs(value), usual)} {versus} "
                        f"(amount {_fmt(value)}, typical about {_fmt(usual)})")
     return {"score": np.where(usable, z, 0.0), "expected": typical, "reason": reasons,
+            "shift": [""] * len(amount), "holiday": [""] * len(amount),
             "profile": {"kind": "lines", "weekly": False, "scale": scale}}
 
 
 def _unscored(n: int, kind: str) -> dict[str, Any]:
     return {"score": np.zeros(n), "expected": np.full(n, np.nan), "reason": [""] * n,
+            "shift": [""] * n, "holiday": [""] * n,
             "profile": {"kind": kind, "weekly": False, "scale": float("nan")}}
 
 
@@ -368,6 +511,19 @@ def _daily_reason(name: str, day: pd.Timestamp, value: float, expected: float, w
         gap = value - expected
         how = f"{_fmt(abs(gap))} {'above' if gap > 0 else 'below'}"
     return f"{who} is {how} {typical} (amount {_fmt(shown)}, typical about {_fmt(shown_expected)})"
+
+
+def _holiday_reason(holiday: str, name: str, day: pd.Timestamp, value: float, expected: float,
+                    weekly: bool, ratio_mode: bool, sign: float) -> str:
+    subject = name or "amount"
+    typical = f"a usual {day:%A}" if weekly else "its usual level"
+    if ratio_mode:
+        how = _compare(value, expected)
+    else:
+        gap = value - expected
+        how = f"{_fmt(abs(gap))} {'above' if gap > 0 else 'below'}"
+    return (f"{holiday}: {subject} {how} {typical} (amount {_fmt(sign * value)}, typical "
+            f"about {_fmt(sign * expected)})")
 
 
 def _compare(value: float, typical: float) -> str:
