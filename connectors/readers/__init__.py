@@ -150,8 +150,8 @@ def read_stock(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
     locations = rows["location"].replace("", np.nan).nunique()
     parts = [f"read {counts['rows']:,} rows of {table['unique_id'].nunique():,} items"
              + (f" at {locations:,} locations" if locations else "")
-             + (" (per location)" if by_location and locations else
-                " (summed over locations)" if locations > 1 else "")]
+             + (", per location" if by_location and locations else
+                ", summed over locations" if locations > 1 else "")]
     if counts.get("untracked"):
         parts.append(f"{counts['untracked']:,} variants without a stock count left out")
     if counts.get("unmanaged"):

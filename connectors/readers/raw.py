@@ -99,7 +99,8 @@ def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
     UTF-8 (with or without BOM) is expected; a file that is not UTF-8 is read as
     Windows-1252 and says so in the notes. Raises `FileError` for a missing or empty file.
     """
-    name = file_name(source)
+    name = "<data>" if isinstance(source, bytes) and not hasattr(source, "name") else \
+        file_name(source)
     data = _bytes(source, name)
     if not data.strip():
         raise FileError(name, "is empty; expected a header row")
