@@ -76,6 +76,8 @@ class ShopifyStandIn:
         self._fail_after_apply = 0
         self.fail_field: dict[str, int] = {}  # field name -> documents with it still to fail
         self.fail_every = 0  # every Nth GraphQL call answers 503 (0: never)
+        self.error_field: dict[str, str] = {}  # field name -> GraphQL error code to answer
+        self.token_gate: threading.Event | None = None  # token endpoint waits for it
         self.throttle_every = 0  # every Nth GraphQL call answers THROTTLED
         self._n = 0
         self._docs: dict[str, object] = {}
@@ -124,6 +126,11 @@ class ShopifyStandIn:
         """The next `n` mutations are applied, then answered 502 (an ambiguous failure)."""
         with self.lock:
             self._fail_after_apply += n
+
+    def revoke(self, token: str) -> None:
+        """Forget `token` (the merchant uninstalled, or Shopify rotated it)."""
+        with self.lock:
+            self.tokens.pop(token, None)
 
     def mutation_count(self, name: str) -> int:
         with self.lock:
@@ -175,8 +182,12 @@ class ShopifyStandIn:
             field = next((f for f, n in self.fail_field.items() if n > 0 and f in query), None)
             if field is not None:
                 self.fail_field[field] -= 1
+            code = next((c for f, c in self.error_field.items() if f in query), None)
         if field is not None:
             return _json({"errors": "Service unavailable"}, 503)
+        if code is not None:  # e.g. ACCESS_DENIED: the same call can never succeed
+            return _json({"errors": [{"message": f"{code.title()} (stand-in)",
+                                      "extensions": {"code": code}}]})
         document = self._docs.get(query)
         if document is None:
             errors = document_errors(query)
@@ -278,6 +289,8 @@ class ShopifyStandIn:
 
     def _token(self, request: Request) -> Response:
         shop = self._shop(request)
+        if self.token_gate is not None:
+            self.token_gate.wait(30)
         try:
             body = json.loads(request.get_data(as_text=True))
         except ValueError:

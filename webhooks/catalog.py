@@ -259,8 +259,8 @@ def ingest_inventory(shop: str, rows, since=None) -> dict[str, int]:
 def ingest_orders(shop: str, rows, since=None) -> dict[str, int]:
     """Orders with their line items, checked by the order parser and stored minimized.
 
-    A richer copy delivered by a webhook keeps its card facts; an order that does not
-    parse is skipped and counted (``orders_skipped``).
+    A richer copy delivered by a webhook is kept (its line items and cancellation
+    refreshed); an order that does not parse is skipped and counted (``orders_skipped``).
     """
     orders: dict[str, dict] = {}
     lines: dict[str, list[dict]] = defaultdict(list)
@@ -292,7 +292,8 @@ def ingest_orders(shop: str, rows, since=None) -> dict[str, int]:
                 except InvalidOrder as err:
                     skipped += 1
                     log.warning("sync of %s: order %s skipped: %s", shop, order_gid, err)
-    return {"orders": len(gids) - skipped, "orders_skipped": skipped, "line_items": n_lines}
+    counts = {"orders": len(gids) - skipped, "line_items": n_lines}
+    return {**counts, "orders_skipped": skipped} if skipped else counts
 
 
 INGEST = {"products": ingest_products, "inventory": ingest_inventory, "orders": ingest_orders}

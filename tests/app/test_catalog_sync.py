@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from connectors.cli import main as cli
 from connectors.shopify.catalog import group_children, kind_of
-from tests.app_support import API_KEY, API_SECRET, SHOP, app_config, post, register_token, rows
+from tests.app_support import API_KEY, API_SECRET, SHOP, app_config, post, rows
 from tests.shopify_bulk import FULL_SCOPES, BulkStandIn, make_store
 from webhooks import advice, catalog, create_app, shops
 from webhooks.queue import huey
@@ -26,27 +26,13 @@ from webhooks.storage import (
     ShopInsight,
     db,
 )
+from webhooks.tasks import catalog as catalog_tasks
 
 
 @pytest.fixture
 def standin():
     with BulkStandIn(API_KEY, API_SECRET, store=make_store(n_orders=400, n_products=12)) as s:
         yield s
-
-
-@pytest.fixture
-def app(tmp_path, standin):
-    huey.immediate = True
-    app = create_app(app_config(tmp_path, standin.origin))
-    yield app
-    huey.immediate = False
-
-
-@pytest.fixture
-def token(app, standin):
-    return register_token(app, standin)
-
-
 
 
 def test_full_sync_by_polling_ingests_products_inventory_and_orders(app, token, standin):
@@ -208,20 +194,18 @@ def test_shop_sync_and_recommend_commands(app, token, standin, monkeypatch, tmp_
 
 
 def test_daily_job_syncs_a_new_shop_and_polling_finishes_it(app, token, standin):
-    from webhooks import catalog_jobs
-
     with app.app_context():
-        assert catalog_jobs.daily_advice.call_local() == 1  # never synced: a sync starts
+        assert catalog_tasks.daily_advice.call_local() == 1  # never synced: a sync starts
         for _ in range(200):
             if rows(app, CatalogSync)[0].status != "running":
                 break
-            catalog_jobs.poll_syncs.call_local()
+            catalog_tasks.poll_syncs.call_local()
     sync = rows(app, CatalogSync)[0]
     assert sync.status == "done"
     assert standin.metafields  # the finished sync enqueued the recommendations
     with app.app_context():
         writes = standin.mutation_count("metafieldsSet")
-        catalog_jobs.daily_advice.call_local()  # synced recently: recommend only
+        catalog_tasks.daily_advice.call_local()  # synced recently: recommend only
     assert standin.mutation_count("metafieldsSet") > writes
     assert len(rows(app, CatalogSync)) == 1
 
