@@ -88,8 +88,8 @@ def positive_number(value: Any, name: str) -> float:
     return number(value, name, low=0, open_low=True)
 
 
-def whole_number(value: Any, name: str, *, low: int = 1) -> int:
-    """A whole number of at least `low`; 12.0 (how Excel passes 12) counts as whole.
+def whole_number(value: Any, name: str, *, low: int = 1, high: int | None = None) -> int:
+    """A whole number from `low` to `high`; 12.0 (how Excel passes 12) counts as whole.
 
     Examples
     --------
@@ -97,8 +97,10 @@ def whole_number(value: Any, name: str, *, low: int = 1) -> int:
     0
     """
     x = _real(value, name) if not isinstance(value, bool | np.bool_) else math.nan
-    if not math.isfinite(x) or not x.is_integer() or x < low:
-        raise InputError(f"{name} must be a whole number of at least {low}, got {_shown(value)}")
+    if not math.isfinite(x) or not x.is_integer() or x < low or (high is not None and x > high):
+        upto = f" and at most {high}" if high is not None else ""
+        raise InputError(f"{name} must be a whole number of at least {low}{upto}, "
+                         f"got {_shown(value)}")
     return int(x)
 
 

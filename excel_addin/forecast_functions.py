@@ -1,15 +1,20 @@
-"""`=FORECAST_DEMAND(A2:A100)`: a sales column in, a forecast table with intervals spilled out."""
+"""`=FORECAST_DEMAND(A1:A120)`: a sales column in, a forecast table with intervals spilled out."""
 
 from __future__ import annotations
 
 import xlwings as xw
 
 from engine.forecasting import forecast_values
-from excel_addin.cells import column_of_numbers, never_raises, spill, whole_number
+from engine.validation import level_percent, whole_number
+from excel_addin.cells import about, column_of_numbers, never_raises, spill
+
+#: More periods than any sheet shows (and a bound on the work one cell can ask for).
+MAX_PERIODS = 10_000
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("values", ndim=1, err_to_str=True, doc="Sales per period, oldest first; blanks are zero.")
+@xw.arg("values", ndim=2, err_to_str=True, doc="Sales per period, oldest first; a header on "
+        "top and blank cells below the data are fine; blanks inside are zero.")
 @xw.arg("horizon", doc="Periods to forecast (default 12).")
 @xw.arg("season_length", doc="Periods per season, e.g. 52 for weekly data; 0 detects it.")
 @xw.arg("level", doc="Prediction-interval coverage: 95 or 95% (default 95).")
@@ -18,10 +23,11 @@ from excel_addin.cells import column_of_numbers, never_raises, spill, whole_numb
 def FORECAST_DEMAND(values, horizon=12, season_length=0, level=95):
     """Forecast the next periods of a sales column, with lower and upper bounds."""
     sales = column_of_numbers(values, "values")
-    level = float(level) * 100 if 0 < float(level) < 1 else float(level)  # 95% arrives as 0.95
-    table = forecast_values(sales, whole_number(horizon, "horizon", low=1),
-                            season_length=whole_number(season_length, "season_length"),
-                            level=[level])
+    horizon = whole_number(horizon, "horizon", high=MAX_PERIODS)
+    season_length = whole_number(season_length, "season_length", low=0, high=MAX_PERIODS)
+    level = level_percent(level, "level")
+    with about("values"):
+        table = forecast_values(sales, horizon, season_length=season_length, level=[level])
     bound = f"{level:g}"
     table = table.rename(columns={f"lo_{bound}": "lower", f"hi_{bound}": "upper"})
     return spill(table[["period", "forecast", "lower", "upper"]].round(2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xlwings as xw
 
 from engine.fraud import normalize_table, score_orders
-from excel_addin.cells import never_raises, spill, table_with_header
+from excel_addin.cells import about, never_raises, spill, table_with_header
 
 
 @xw.func(category="Shelfwise")
@@ -17,5 +17,6 @@ from excel_addin.cells import never_raises, spill, table_with_header
 def FRAUD_SCORE(orders):
     """Spill each order's fraud score (0 to 1), risk level (LOW/MEDIUM/HIGH) and reasons."""
     table = table_with_header(orders, "orders")
-    scores = score_orders(normalize_table(table))
+    with about("orders"):
+        scores = score_orders(normalize_table(table))
     return spill(scores[["score", "risk_level", "reasons"]])

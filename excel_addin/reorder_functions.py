@@ -1,31 +1,42 @@
-"""`=REORDER_POINT(A2:A100, 7)` and friends: safety stock, reorder point, EOQ and a reorder plan."""
+"""`=REORDER_POINT(A1:A120, 7)` and friends: safety stock, reorder point, EOQ and a reorder plan."""
 
 from __future__ import annotations
 
+import pandas as pd
 import xlwings as xw
 
-from engine.errors import InputError
 from engine.inventory import economic_order_quantity, plan_reorders
-from engine.inventory.plan import plan_values
-from excel_addin.cells import column_of_numbers, never_raises, spill, table_with_header
+from engine.inventory.plan import check_items, plan_values
+from engine.validation import fraction, number, positive_number
+from excel_addin.cells import (
+    about,
+    column_of_numbers,
+    is_blank,
+    never_raises,
+    spill,
+    table_with_header,
+)
+from excel_addin.forecast_functions import MAX_PERIODS
+
+SALES_DOC = "Units sold per period, oldest first; a header on top and blank cells below are fine."
+LEVEL_DOC = "Target fill rate: share of units served from stock, 0.95 or 95 (default 0.95)."
 
 
-def _number(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{name} must be a number, got {value!r}")
-    return float(value)
-
-
-def _plan_values(sales, lead_time, service_level, lead_time_sd):
-    return plan_values(column_of_numbers(sales, "sales"), _number(lead_time, "lead_time"),
-                       service_level=_number(service_level, "service_level"),
-                       lead_time_sd=_number(lead_time_sd, "lead_time_sd"))
+def _plan_values(sales, lead_time, service_level, lead_time_sd) -> pd.Series:
+    """The one-column plan behind SAFETY_STOCK and REORDER_POINT."""
+    units = column_of_numbers(sales, "sales")
+    lead_time = number(lead_time, "lead_time", low=0, high=MAX_PERIODS)
+    service_level = fraction(service_level, "service_level")
+    lead_time_sd = number(lead_time_sd, "lead_time_sd", low=0, high=MAX_PERIODS)
+    with about("sales"):
+        return plan_values(units, lead_time, service_level=service_level,
+                           lead_time_sd=lead_time_sd)
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("sales", ndim=1, err_to_str=True, doc="Units sold per period, oldest first; blanks are 0.")
+@xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC)
 @xw.arg("lead_time", doc="Periods from ordering to receiving.")
-@xw.arg("service_level", doc="Target fill rate: share of units served from stock (0.95).")
+@xw.arg("service_level", doc=LEVEL_DOC)
 @xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (0).")
 @never_raises
 def SAFETY_STOCK(sales, lead_time, service_level=0.95, lead_time_sd=0):
@@ -35,9 +46,9 @@ def SAFETY_STOCK(sales, lead_time, service_level=0.95, lead_time_sd=0):
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("sales", ndim=1, err_to_str=True, doc="Units sold per period, oldest first; blanks are 0.")
+@xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC)
 @xw.arg("lead_time", doc="Periods from ordering to receiving.")
-@xw.arg("service_level", doc="Target fill rate: share of units served from stock (0.95).")
+@xw.arg("service_level", doc=LEVEL_DOC)
 @xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (0).")
 @never_raises
 def REORDER_POINT(sales, lead_time, service_level=0.95, lead_time_sd=0):
@@ -52,9 +63,9 @@ def REORDER_POINT(sales, lead_time, service_level=0.95, lead_time_sd=0):
 @never_raises
 def EOQ(annual_demand, order_cost, holding_cost_per_unit_year):
     """Economic order quantity: sqrt(2 x annual demand x order cost / holding cost)."""
-    return round(economic_order_quantity(_number(annual_demand, "annual_demand"),
-                                         _number(order_cost, "order_cost"),
-                                         _number(holding_cost_per_unit_year, "holding_cost")), 2)
+    return round(economic_order_quantity(
+        number(annual_demand, "annual_demand", low=0), number(order_cost, "order_cost", low=0),
+        positive_number(holding_cost_per_unit_year, "holding_cost_per_unit_year")), 2)
 
 
 @xw.func(category="Shelfwise")
@@ -65,7 +76,20 @@ def EOQ(annual_demand, order_cost, holding_cost_per_unit_year):
 @never_raises
 def REORDER_PLAN(sales_table, items_table):
     """Safety stock, reorder point, order quantity and what to order now, per item."""
-    plan = plan_reorders(table_with_header(sales_table, "sales_table"),
-                         table_with_header(items_table, "items_table"))
+    sales = table_with_header(sales_table, "sales_table")
+    items = _service_levels(table_with_header(items_table, "items_table"))
+    with about("items_table"):
+        check_items(items)
+    with about("sales_table"):
+        plan = plan_reorders(sales, items)
     plan["stockout_date"] = plan["stockout_date"].dt.strftime("%Y-%m-%d")
     return spill(plan.round(2))
+
+
+def _service_levels(items: pd.DataFrame) -> pd.DataFrame:
+    """A `service_level` column may hold 95 for 95 %, as the scalar argument may."""
+    if "service_level" in items.columns:
+        items["service_level"] = [
+            None if is_blank(v) else fraction(v, f"items_table (row {i + 2}) service_level")
+            for i, v in enumerate(items["service_level"])]
+    return items

@@ -18,6 +18,9 @@ TAIL = 1e-9  # probability left beyond the end of a discrete grid
 #: forecast with large past errors (an item that stopped selling) would otherwise imply a tail
 #: so long that a fill-rate target asks for thousands of units against a mean below one.
 MIN_SIZE = 0.1
+#: Largest whole-unit grid worth summing over. Beyond it (tens of thousands of units over a lead
+#: time) the normal distribution is as exact, and a grid would take minutes and gigabytes.
+MAX_GRID = 20_000
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,8 @@ def lead_time_demand(rate_path, var_per_period, lead_time, *, lead_time_sd=0.0,
     lead_time_sd : float, default=0
         Standard deviation of the lead time, in periods.
     discrete : bool, default=True
-        Whole-unit demand: a negative binomial (or Poisson) instead of a normal.
+        Whole-unit demand: a negative binomial (or Poisson) instead of a normal, up to
+        `MAX_GRID` units (a normal beyond).
 
     Returns
     -------
@@ -147,6 +151,8 @@ def lead_time_demand(rate_path, var_per_period, lead_time, *, lead_time_sd=0.0,
     var = lead_time * max(float(var_per_period), 0.0) + (lead_time_sd * rate) ** 2
     if discrete:
         var = min(var, mean + mean * mean / MIN_SIZE)
+        if LeadTimeDemand(float(mean), float(var), True).grid_end() > MAX_GRID:
+            discrete = False
     return LeadTimeDemand(float(mean), float(var), bool(discrete))
 
 
