@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from engine.errors import InputError
+from engine.validation import number, timestamp, whole_number
 
 REC_COLUMNS = ["product_id", "rank", "recommended_id", "score", "support", "confidence", "lift"]
 CART_COLUMNS = ["query_id", "rank", "recommended_id", "score"]
@@ -152,7 +153,7 @@ class UpsellRecommender(BaseEstimator):
         orders, products, dates, titles = _clean_lines(lines)
         as_of = None
         if dates is not None:
-            as_of = dates.max() if self.as_of is None else _timestamp(self.as_of)
+            as_of = dates.max() if self.as_of is None else timestamp(self.as_of, "as_of")
             keep = (dates <= as_of).to_numpy()
             if not keep.any():
                 raise InputError(f"every order is after as_of ({as_of:%Y-%m-%d})",
@@ -182,7 +183,7 @@ class UpsellRecommender(BaseEstimator):
         if len(alphas) * len(weights) == 1:
             return *chosen, None
         rng = np.random.default_rng(self.random_state)
-        split = _holdout(X, age, self.validation_share, self.max_validation_orders, rng)
+        split = _holdout(X, age, self.validation_share, int(self.max_validation_orders), rng)
         if split is None or split[1].shape[0] < self.MIN_VALIDATION_BASKETS:
             return *chosen, None
         fit_rows, cart, hidden = split
@@ -255,7 +256,7 @@ class UpsellRecommender(BaseEstimator):
             ``query_id, rank, recommended_id, score``: at most ``top`` rows per cart.
         """
         _check_fitted(self)
-        top = _check_int(self.top if top is None else top, "top", low=1)
+        top = whole_number(self.top if top is None else top, "top")
         carts = _check_columns(carts, ["query_id", "product_id"])
         query_ids, q = np.unique(carts["query_id"].astype(str).to_numpy(), return_inverse=True)
         p = self._index.get_indexer(carts["product_id"].astype(str).to_numpy())
@@ -540,40 +541,17 @@ def _check_columns(table, required):
 
 
 def _check_params(model):
-    _check_int(model.top, "top", low=1)
-    _check_int(model.max_validation_orders, "max_validation_orders", low=1)
-    _check_number(model.alpha, "alpha", low=0, high=1, optional=True)
-    _check_number(model.popularity_weight, "popularity_weight", low=0, optional=True)
-    _check_number(model.shrinkage, "shrinkage", low=0)
-    _check_number(model.half_life_days, "half_life_days", low=0, optional=True, open_low=True)
-    _check_number(model.validation_share, "validation_share", low=0, high=1, open_low=True)
-
-
-def _check_number(value, name, *, low, high=np.inf, optional=False, open_low=False):
-    if value is None and optional:
-        return
-    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool) \
-        and np.isfinite(value) and (value > low if open_low else value >= low) and value <= high
-    if not ok:
-        where = f"more than {low}" if open_low else f"at least {low}"
-        if high < np.inf:
-            where += f" and at most {high}"
-        raise InputError(f"{name} must be a number {where}, got {value!r}")
-
-
-def _check_int(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise InputError(f"{name} must be a whole number of at least {low}, got {value!r}")
-    return int(value)
+    whole_number(model.top, "top")
+    whole_number(model.max_validation_orders, "max_validation_orders")
+    if model.alpha is not None:
+        number(model.alpha, "alpha", low=0, high=1)
+    if model.popularity_weight is not None:
+        number(model.popularity_weight, "popularity_weight", low=0)
+    number(model.shrinkage, "shrinkage", low=0)
+    if model.half_life_days is not None:
+        number(model.half_life_days, "half_life_days", low=0, open_low=True)
+    number(model.validation_share, "validation_share", low=0, high=1, open_low=True)
 
 
 def _check_fitted(model):
     check_is_fitted(model, "similarity_")
-
-
-def _timestamp(value):
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as err:
-        raise InputError(f"as_of {value!r} is not a date") from err
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp

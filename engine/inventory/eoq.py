@@ -35,7 +35,10 @@ def economic_order_quantity(annual_demand, order_cost, holding_cost):
             raise InputError(f"{name} must be a number of at least 0")
     if np.any(h <= 0):
         raise InputError("holding cost must be more than 0", column="holding_rate")
-    q = np.sqrt(2 * d * k / h)
+    with np.errstate(over="ignore"):
+        q = np.sqrt(2 * d * k / h)
+    if not np.all(np.isfinite(q)):
+        raise InputError("annual_demand x order_cost / holding_cost is too large to be real")
     return q if q.ndim else float(q)
 
 
