@@ -72,6 +72,8 @@ class RawFile:
                                 usecols=order, dtype=str, keep_default_na=False,
                                 na_filter=False, encoding=self.encoding, engine="c",
                                 skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame({h: pd.Series(dtype=object) for h in wanted if h in where})
         except pd.errors.ParserError as err:
             raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
                 from err
