@@ -29,6 +29,7 @@ from engine.errors import InputError
 from engine.fraud import rules
 from engine.fraud.features import DAY, FEATURES, OrderTrail, ShopProfile, feature_matrix
 from engine.fraud.orders import ORDER_COLUMNS, order_frame
+from engine.validation import number, whole_number
 
 LEVELS = ("LOW", "MEDIUM", "HIGH")
 OUTPUT_COLUMNS = ("order_id", "score", "risk_level", "reasons", "facts")
@@ -219,15 +220,14 @@ class FraudScorer(BaseEstimator):
         return make_pipeline(StandardScaler(), LogisticRegression(C=0.3, max_iter=2000))
 
     def _check_params(self) -> None:
-        if not 0 < self.base_rate < 1:
-            raise InputError(f"base_rate must be between 0 and 1, got {self.base_rate!r}")
-        if not 0 < self.medium_threshold < self.high_threshold <= 1:
+        number(self.base_rate, "base_rate", low=0, high=1, open_low=True, open_high=True)
+        medium = number(self.medium_threshold, "medium_threshold", low=0, high=1, open_low=True)
+        if not medium < number(self.high_threshold, "high_threshold", low=0, high=1):
             raise InputError("thresholds must satisfy 0 < medium_threshold < high_threshold <= 1")
         if self.supervised not in ("auto", "logistic", "boosting", "off"):
             raise InputError(f"supervised must be auto, logistic, boosting or off, "
                              f"got {self.supervised!r}")
-        if int(self.min_labels) < 2:
-            raise InputError("min_labels must be at least 2")
+        whole_number(self.min_labels, "min_labels", low=2)
 
 
 def score_orders(orders: pd.DataFrame,
