@@ -18,6 +18,7 @@ from scipy import optimize
 
 from engine.errors import InputError
 from engine.inventory.leadtime import LeadTimeDemand
+from engine.validation import number
 
 MEASURES = ("fill_rate", "cycle")
 
@@ -155,8 +156,7 @@ class ReorderPolicy:
         """
         if self.measure not in MEASURES:
             raise InputError(f"measure must be one of {', '.join(MEASURES)}, got {self.measure!r}")
-        if not self.review_period >= 0:
-            raise InputError(f"review period must be at least 0, got {self.review_period}")
+        number(self.review_period, "review_period", low=0)
         n = len(lead_demand)
         q = np.broadcast_to(np.asarray(order_quantity, dtype=float), (n,))
         target = _targets(self.service_level, service_level, n)
