@@ -28,10 +28,15 @@ def build(target: Path = HERE / "shelfwise_demo.xlsm") -> Path:
         sheet.cell(row, 1, week.date()).number_format = "yyyy-mm-dd"
         sheet.cell(row, 2, int(units))
     last = len(sales) + 1
+    room = last + 52  # a year of empty rows below the data: new weeks are picked up as typed
     sheet["D1"] = "Forecast of the next 12 weeks (95% interval), season of 52 weeks:"
     sheet["D2"] = f"=FORECAST_DEMAND(B2:B{last},12,52,95)"
-    sheet["J1"] = "Same, season detected:"
-    sheet["J2"] = f"=FORECAST_DEMAND(B2:B{last})"
+    sheet["J1"] = "Same, season detected; header and empty rows below the data selected too:"
+    sheet["J2"] = f"=FORECAST_DEMAND(B1:B{room})"
+    sheet["P1"] = "Reorder point for a 2-week lead time, 95% of units served from stock:"
+    sheet["P2"] = f"=REORDER_POINT(B1:B{room},2,95)"
+    sheet["P4"] = "Safety stock in that reorder point:"
+    sheet["P5"] = f"=SAFETY_STOCK(B1:B{room},2,95)"
     sheet.column_dimensions["A"].width = 14
     conf = book["xlwings.conf"] if "xlwings.conf" in book.sheetnames else book.create_sheet(
         "xlwings.conf")

@@ -8,6 +8,7 @@ huge values give an answer or one `Shelfwise:` sentence naming the argument, nev
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
@@ -348,3 +349,36 @@ def test_no_function_ever_raises_whatever_the_cells(udfs):
                 if text is not None:
                     assert "unexpected error" not in text, (function.__name__, position, odd,
                                                             text)
+
+
+# ------------------------------------------------------------------ the sample workbook
+
+def test_sample_workbook_formulas_give_answers(udfs):
+    """Each formula typed in the demo workbook, its ranges read from the sheet as Excel sends."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from tests.conftest import REPO
+
+    book = openpyxl.load_workbook(REPO / "excel_addin" / "workbook" / "shelfwise_demo.xlsm",
+                                  keep_vba=True)
+    sheet = book["Weekly sales"]
+
+    def excel_value(value):
+        return float(value) if isinstance(value, int) else value
+
+    def argument(text):
+        if ":" in text:
+            return tuple(tuple(excel_value(c.value) for c in row) for row in sheet[text])
+        return float(text)
+
+    answers = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            formula = re.fullmatch(r"=([A-Z_]+)\((.*)\)", str(cell.value or ""))
+            if formula:
+                name, args = formula.groups()
+                answers[cell.coordinate] = call(getattr(udfs, name),
+                                                *map(argument, args.split(",")))
+    assert answers and not any(message(out) for out in answers.values()), answers
+    bare = call(udfs.FORECAST_DEMAND, argument(f"B2:B{sheet.max_row}"))
+    assert answers["J2"] == bare  # header and a year of empty rows selected: same forecast
+    assert answers["P2"][0][0] > answers["P5"][0][0] > 0
