@@ -1,9 +1,13 @@
-"""Automatic forecasting: per series, the candidate with the lowest rolling-origin error.
+"""Automatic forecasting: the model of a group of similar series, chosen by validation.
 
-Each series' history is cut at up to `n_windows` origins, every candidate forecasts the
-next h periods from each cut, and the candidate with the smallest mean absolute error
-on those held-back periods is refitted on the whole history. Its validation errors
-also size the prediction intervals (a conformal-style, out-of-sample estimate).
+Every series' history is cut at a few fixed origins (validation windows sized by the season,
+not by the requested horizon, so that the choice does not move with the horizon), and every
+candidate forecasts the periods after each cut. Series are grouped by how they sell
+(intermittency ADI/CV², trend, season); in each group the candidates are ranked by their
+error relative to a steady average, pooled over the group's series and shrunk toward the
+whole panel. A group gets the average of its best two or three candidates unless one is
+clearly better. The validation errors of the chosen forecast, scaled per series and pooled
+per group, give the prediction intervals (split-conformal quantiles).
 """
 
 from __future__ import annotations
@@ -11,223 +15,329 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 
 from engine.errors import InputError
-from engine.forecasting.candidates import CANDIDATES, candidate_forecasts
+from engine.forecasting.candidates import CANDIDATES, candidate_forecasts, label
+from engine.forecasting.features import series_groups
 from engine.forecasting.kernels import _quiet
 
 DEFAULT_LEVELS = (80, 95)
-FALLBACK = "Combination"
-MIN_VALIDATION_PERIODS = 12
+REFERENCE = CANDIDATES.index("Combination")
+#: Validation window length per season length: the usual horizon of that calendar.
+VALIDATION_HORIZON = {1: 12, 4: 8, 5: 10, 7: 14, 12: 12, 24: 24, 52: 13}
 
 
 class AutoForecaster:
-    """Pick and fit a forecasting model per series by rolling-origin validation.
+    """Choose and fit a forecasting model per group of similar series, on a numpy panel.
 
     Parameters
     ----------
     horizon : int, default=12
-        Periods ahead the validation windows are sized for.
+        Periods ahead to forecast.
     season_length : int, default=1
         Periods in a season (7 for daily data with a weekly pattern, 12 for monthly,
         52 for weekly); 1 means no seasonal candidates.
-    n_windows : int or None, default=None
-        Validation windows (each `horizon` long) cut from the end of the history. None:
-        three, or more for short horizons so that at least 12 periods are held back (one
-        period ahead, three errors would be too few to size an interval on).
+    validation_horizon : int or None, default=None
+        Length of each validation window; by default the usual horizon of the season
+        length (14 days, 13 weeks, 12 months, ...). It does not depend on `horizon`.
+    n_windows : int, default=3
+        Validation windows cut from the end of the history.
     chunk_size : int, default=256
-        Series fitted together in one vectorised pass.
+        Series fitted together in one vectorised pass; the result does not depend on it.
     min_train : int, default=8
         Fewest observed periods a series needs before a validation origin to be scored there.
-    override_margin : float, default=0.5
-        A series leaves the panel-wide best model only for one whose validation error is at
-        least this fraction lower on that series.
+    max_history : int or None, default=None
+        Most recent periods used; by default max(750, 20 seasons).
+    combine_margin : float, default=0.03
+        A single candidate replaces the combination of the best few only when its pooled
+        relative error is at least this much lower (0.03: 3%).
+    shrinkage : float, default=20.0
+        Weight, in series, of the whole panel's ranking in each group's ranking.
 
     Attributes
     ----------
+    model_ids_ : ndarray of str
+        The candidate (or `+`-joined candidates averaged) chosen for each series.
     models_ : ndarray of str
-        The model chosen for each series.
-    validation_mae_ : ndarray
-        Its mean absolute error on the validation windows (NaN when none fitted).
+        Its plain-words label ("steady average", "trend and season", "combination", ...).
+    groups_ : ndarray of int
+        The group of similar series each series was pooled in.
     mean_ : ndarray of shape (n_series, horizon)
         Point forecasts.
+    residual_var_ : ndarray
+        Mean squared validation error of each series' forecast (per period).
 
     Examples
     --------
     >>> import numpy as np
     >>> model = AutoForecaster(horizon=4).fit(np.array([3., 0, 2, 4, 3, 0, 2, 5, 3, 1, 2, 4]))
-    >>> model.predict(4, level=[95])["mean"].shape
-    (1, 4)
+    >>> out = model.predict(4, level=[95])
+    >>> out["mean"].shape, bool((out["lo_95"] <= out["mean"]).all())
+    ((1, 4), True)
     """
 
-    def __init__(self, horizon: int = 12, *, season_length: int = 1, n_windows: int | None = None,
-                 chunk_size: int = 256, min_train: int = 8, override_margin: float = 0.5):
+    def __init__(self, horizon: int = 12, *, season_length: int = 1,
+                 validation_horizon: int | None = None, n_windows: int = 3,
+                 chunk_size: int = 256, min_train: int = 8, max_history: int | None = None,
+                 combine_margin: float = 0.03, shrinkage: float = 20.0):
         self.horizon = horizon
         self.season_length = season_length
+        self.validation_horizon = validation_horizon
         self.n_windows = n_windows
         self.chunk_size = chunk_size
         self.min_train = min_train
-        self.override_margin = override_margin
+        self.max_history = max_history
+        self.combine_margin = combine_margin
+        self.shrinkage = shrinkage
 
     def fit(self, Y: np.ndarray, on_progress: Callable[[int], None] | None = None
             ) -> AutoForecaster:
         """Choose and fit a model per series of `Y` (1-D, or 2-D right-aligned panel).
 
-        Series are processed `chunk_size` at a time (bounded memory); the model choice
-        pools validation scores over the whole panel. `on_progress(n)` is called as each
+        Series are processed `chunk_size` at a time (bounded memory); everything computed
+        per chunk depends on each series alone, and the pooling runs over the whole panel,
+        so the result does not depend on the chunking. `on_progress(n)` is called as each
         chunk's work is done, with n summing to the number of series.
         """
-        Y = _as_panel(Y)
         h, m = _positive(self.horizon, "horizon"), _positive(self.season_length, "season_length")
-        chunks = [slice(i, i + _positive(self.chunk_size, "chunk_size"))
-                  for i in range(0, Y.shape[0], self.chunk_size)]
-        errors: dict[str, list[np.ndarray]] = {name: [] for name in CANDIDATES}
+        size = _positive(self.chunk_size, "chunk_size")
+        windows = _positive(self.n_windows, "n_windows")
+        H = _positive(self.validation_horizon or VALIDATION_HORIZON.get(m, max(12, m)),
+                      "validation_horizon")
+        Y = _as_panel(Y)
+        Y = Y[:, -(self.max_history or max(750, 20 * m)):]
+        S = Y.shape[0]
+        chunks = [slice(i, i + size) for i in range(0, S, size)]
+        errors = np.full((S, len(CANDIDATES), windows * H), np.nan)
+        groups = np.zeros(S, dtype=int)
         for rows in chunks:
-            part = _trim_columns(Y[rows])
-            found = self._validation_errors(part, h, m)
-            for name in CANDIDATES:  # a candidate missing from a chunk scores NaN there
-                errors[name].append(found.get(name, np.full((part.shape[0], 0), np.nan)))
-            _report(on_progress, part.shape[0] - part.shape[0] // 4)
-        errors = {name: _stack_padded(parts, self._windows(h) * h)
-                  for name, parts in errors.items() if any(p.size for p in parts)}
-        self.models_, self.validation_mae_ = self._choose(Y, errors)
-        means = []
-        for rows in chunks:
-            paths = candidate_forecasts(_trim_columns(Y[rows]), h, m)
-            means.append(np.vstack([_path(paths, name, i)
-                                    for i, name in enumerate(self.models_[rows])]))
-            _report(on_progress, len(self.models_[rows]) // 4)
-        self.residual_var_ = self._residual_variance(Y, errors)
+            errors[rows] = self._validation_errors(Y[rows], H, m, windows)
+            groups[rows] = series_groups(Y[rows], m)
+            _report(on_progress, len(range(S)[rows]) - len(range(S)[rows]) // 4)
+        scale = _naive_scale(Y)
+        members = self._choose(errors, groups, scale)
+        self._panel, self._chunks, self._members, self.season_length_ = Y, chunks, members, m
         self.nonnegative_ = np.nanmin(Y, axis=1) >= 0
         self.counts_ = self.nonnegative_ & np.all(np.isnan(Y) | (np.round(Y) == Y), axis=1)
-        mean = np.vstack(means)
-        self.mean_ = np.where(self.nonnegative_[:, None], np.maximum(mean, 0), mean)
+        self.mean_ = self._paths(h, on_progress)
+        chosen_errors = _combine(errors, members, np.full(errors[:, 0].shape, np.nan))
+        self.model_ids_ = np.array(["+".join(CANDIDATES[c] for c in np.flatnonzero(row))
+                                    for row in members])
+        self.models_ = np.array([label(name, m) for name in self.model_ids_])
+        self.groups_ = groups
+        self.scale_ = scale
+        self.validation_horizon_ = H
+        self._scaled_errors = _pooled_by_group(chosen_errors / scale[:, None], groups)
+        self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups, scale)
         return self
 
     def predict(self, h: int | None = None, level: list[float] | None = None) -> dict:
-        """Forecasts `mean` (n_series, h) plus `lo-L`/`hi-L` bounds for each level in `level`.
+        """Forecasts `mean` (n_series, h) plus `lo_L`/`hi_L` bounds for each level in `level`.
 
-        `h` may not exceed the fitted `horizon` (the validation was sized for it).
+        Any `h` works: the model choice does not depend on it (a longer one recomputes the
+        paths). Bounds are the forecast plus the group's validation-error quantiles times
+        the series' scale; beyond the validation window they widen with the square root of
+        the steps ahead.
         """
         if not hasattr(self, "mean_"):
             raise RuntimeError("AutoForecaster is not fitted yet: call fit() first")
-        h = self.horizon if h is None else h
-        if not 1 <= h <= self.horizon:
-            raise InputError(f"horizon must be between 1 and {self.horizon}, got {h}")
-        mean = self.mean_[:, :h]
+        h = _positive(self.horizon if h is None else h, "horizon")
+        mean = self.mean_[:, :h] if h <= self.mean_.shape[1] else self._paths(h)
         out = {"mean": mean, "model": self.models_}
+        steps = np.arange(1, h + 1)
+        widen = np.sqrt(np.maximum(steps / self.validation_horizon_, 1.0))[None, :]
+        floor = np.where(self.nonnegative_[:, None], 0.0, -np.inf)
         for lv in sorted(level or []):
-            lo, hi = _interval(mean, self.residual_var_[:, None], self.counts_[:, None], lv)
-            floor = np.where(self.nonnegative_[:, None], 0.0, -np.inf)
-            out[f"lo-{_fmt(lv)}"] = np.maximum(lo, floor)
-            out[f"hi-{_fmt(lv)}"] = hi
+            q_lo, q_hi = self._quantiles(lv)
+            lo = mean + (q_lo * self.scale_)[:, None] * widen
+            hi = mean + (q_hi * self.scale_)[:, None] * widen
+            out[f"lo_{_fmt(lv)}"] = np.maximum(np.minimum(lo, mean), floor)
+            out[f"hi_{_fmt(lv)}"] = np.maximum(hi, mean)
         return out
 
-    def _choose(self, Y: np.ndarray, errors: dict[str, np.ndarray]):
-        """Per series: the panel's best candidate, unless its own best is clearly better.
+    def _paths(self, h: int, on_progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """The chosen forecast of every series for h periods, guarded and floored at zero."""
+        Y, m, members = self._panel, self.season_length_, self._members
+        means, steady = [], []
+        for rows in self._chunks:
+            paths = candidate_forecasts(Y[rows], h, m)
+            stacked = np.stack([paths[name] for name in CANDIDATES], axis=1)
+            means.append(_combine(stacked, members[rows], paths["Combination"]))
+            steady.append(paths["Combination"])
+            _report(on_progress, len(range(Y.shape[0])[rows]) // 4)
+        mean = _guard(np.vstack(means), Y, m, np.vstack(steady))
+        return np.where(self.nonnegative_[:, None], np.maximum(mean, 0), mean)
 
-        Scores are validation MAE scaled by each series' in-sample naive error, so that
-        they pool across series. One short window is a noisy judge of one series; the
-        panel-wide winner is the robust default, overridden only by a margin; series
-        too short to validate take the default too.
-        """
-        S = Y.shape[0]
-        if not errors:
-            return np.full(S, FALLBACK), np.full(S, np.nan)
-        with _quiet():
-            scale = np.nanmean(np.abs(np.diff(Y, axis=1)), axis=1)
-        scale = np.where(scale > 0, scale, 1.0)[:, None]
-        pooled = _pooled(errors, scale)
-        names = np.array(list(errors))
-        with _quiet():
-            mae = np.column_stack([np.nanmean(np.abs(errors[n]), axis=1) for n in names])
-        mae = np.where(np.isnan(mae), np.inf, mae)
-        default = int(np.argmin([pooled[n] for n in names]))
-        own = np.argmin(mae, axis=1)
-        rows = np.arange(S)
-        override = mae[rows, own] < (1 - self.override_margin) * mae[:, default]
-        pick = np.where(override, own, default)
-        return names[pick], np.where(np.isfinite(mae[rows, pick]), mae[rows, pick], np.nan)
+    def _quantiles(self, lv: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per series: the lower and upper scaled-error quantiles of its group for level lv."""
+        alpha = 1 - lv / 100
+        q_lo = np.zeros(len(self.groups_))
+        q_hi = np.zeros(len(self.groups_))
+        for g, errs in self._scaled_errors.items():
+            rows = self.groups_ == g if g >= 0 else slice(None)
+            if errs.size:
+                lo, hi = np.quantile(errs, [alpha / 2, 1 - alpha / 2])
+                if g < 0:
+                    q_lo[:], q_hi[:] = lo, hi
+                else:
+                    q_lo[rows], q_hi[rows] = lo, hi
+        return np.minimum(q_lo, 0.0), np.maximum(q_hi, 0.0)
 
-    def _windows(self, h: int) -> int:
-        if self.n_windows is not None:
-            return _positive(self.n_windows, "n_windows")
-        return max(3, -(-MIN_VALIDATION_PERIODS // h))
-
-    def _validation_errors(self, Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
-        """(actual - forecast) of every candidate on every validation window, (n_series, w*h)."""
+    def _validation_errors(self, Y: np.ndarray, H: int, m: int, windows: int) -> np.ndarray:
+        """(actual - forecast), shape (n_series, n_candidates, windows * H), NaN unscored."""
         S, T = Y.shape
+        out = np.full((S, len(CANDIDATES), windows * H), np.nan)
         observed = np.cumsum(~np.isnan(Y), axis=1)
-        errors: dict[str, list[np.ndarray]] = {name: [] for name in CANDIDATES}
-        for w in range(1, self._windows(h) + 1):
-            origin = T - w * h
+        for w in range(1, windows + 1):
+            origin = T - w * H
             if origin < self.min_train:
                 break
             enough = observed[:, origin - 1] >= self.min_train
-            actual = Y[:, origin:origin + h]
-            for name, path in candidate_forecasts(Y[:, :origin], h, m).items():
-                errors[name].append(np.where(enough[:, None], actual - path, np.nan))
-        return {name: np.hstack(errs) for name, errs in errors.items() if errs}
+            actual = Y[:, origin:origin + H]
+            paths = candidate_forecasts(Y[:, :origin], H, m)
+            for c, name in enumerate(CANDIDATES):
+                err = np.where(enough[:, None], actual - paths[name], np.nan)
+                out[:, c, (w - 1) * H:w * H] = err
+        return out
 
-    def _residual_variance(self, Y, errors) -> np.ndarray:
-        """Mean squared validation error of each series' chosen model (its interval width).
-
-        Series without validation windows fall back to the variance of their own history.
-        """
-        S = Y.shape[0]
-        var = np.full(S, np.nan)
-        for name in set(self.models_):
-            rows = self.models_ == name
-            if name in errors:
-                with _quiet():
-                    var[rows] = np.nanmean(errors[name][rows] ** 2, axis=1)
-        with _quiet():
-            spread = np.nanvar(Y, axis=1)
-        return np.where(np.isfinite(var), var, np.nan_to_num(spread))
-
-
-def _interval(mean, var, counts, level):
-    """Central interval: negative binomial for count data (at least Poisson), else normal."""
-    q_lo, q_hi = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
-    mu = np.maximum(mean, 1e-9)
-    v = np.maximum(var, mu * 1.0001)
-    n, p = mu * mu / (v - mu), mu / v
-    count_lo, count_hi = stats.nbinom.ppf(q_lo, n, p), stats.nbinom.ppf(q_hi, n, p)
-    z = stats.norm.ppf(q_hi) * np.sqrt(var)
-    lo = np.where(counts, count_lo, mean - z)
-    hi = np.where(counts, count_hi, mean + z)
-    return np.minimum(lo, mean), np.maximum(hi, mean)
+    def _choose(self, errors: np.ndarray, groups: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Per series, a boolean row over CANDIDATES: the members averaged into its forecast."""
+        S, C, _ = errors.shape
+        ratio = _log_ratios(errors, scale)
+        panel = _group_choice(errors, ratio, scale, np.ones(S, dtype=bool), None,
+                              self.shrinkage, self.combine_margin)
+        members = np.zeros((S, C), dtype=bool)
+        for g in np.unique(groups):
+            rows = groups == g
+            pick = _group_choice(errors, ratio, scale, rows, panel, self.shrinkage,
+                                 self.combine_margin)
+            members[rows] = pick["members"]
+        return members
 
 
-def _pooled(errors: dict[str, np.ndarray], scale: np.ndarray) -> dict[str, float]:
-    """Mean scaled validation MAE per candidate, over the series every candidate scored."""
-    names = list(errors)
+def _log_ratios(errors: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """log(MAE of each candidate / MAE of the steady average), on the windows both scored."""
+    ref = np.abs(errors[:, REFERENCE, :])
     with _quiet():
-        scaled = np.column_stack([np.nanmean(np.abs(errors[n]), axis=1) for n in names]) / scale
-    complete = np.isfinite(scaled).all(axis=1)
+        both = np.isfinite(errors) & np.isfinite(ref)[:, None, :]
+        count = both.sum(axis=2)
+        eps = 0.01 * scale[:, None] * count
+        mine = np.where(both, np.abs(errors), 0.0).sum(axis=2)
+        theirs = np.where(both, ref[:, None, :], 0.0).sum(axis=2)
+        ratio = np.log((mine + eps) / (theirs + eps))
+    return np.where(count > 0, ratio, np.nan)
+
+
+def _group_choice(errors, ratio, scale, rows, parent, shrinkage, margin) -> dict:
+    """The members (best single, or the average of the best two or three) for some rows.
+
+    Scores are mean log relative errors over the rows, shrunk toward `parent`'s scores
+    by `shrinkage` series; a candidate scored on under half the rows is not eligible.
+    """
+    C = errors.shape[1]
+    scored = np.isfinite(ratio[rows])
+    n_valid = int(np.isfinite(ratio[rows, REFERENCE]).sum())
+    count = scored.sum(axis=0)
     with _quiet():
-        score = np.nanmean(scaled[complete] if complete.any() else scaled, axis=0)
-    return dict(zip(names, np.where(np.isnan(score), np.inf, score), strict=True))
+        total = np.where(scored, ratio[rows], 0.0).sum(axis=0)
+    prior = parent["scores"] if parent is not None else np.zeros(C)
+    weight = shrinkage if parent is not None else 0.0
+    scores = (total + weight * prior) / np.maximum(count + weight, 1e-9)
+    eligible = (count >= 0.5 * n_valid) & (count > 0)
+    if parent is not None:
+        eligible |= (count == 0) & parent["eligible"] & (n_valid == 0)
+    if not eligible.any():
+        default = np.zeros(C, dtype=bool)
+        default[REFERENCE] = True
+        return {"members": parent["members"] if parent is not None else default,
+                "scores": scores, "eligible": eligible}
+    order = [c for c in np.argsort(np.where(eligible, scores, np.inf), kind="stable")
+             if eligible[c]]
+    best = np.zeros(C, dtype=bool)
+    best[order[0]] = True
+    options = [(scores[order[0]], best)]
+    for k in (2, 3):
+        if len(order) >= k:
+            combo = np.zeros(C, dtype=bool)
+            combo[order[:k]] = True
+            prior_score = float(np.mean(prior[order[:k]]))
+            options.append((_combo_score(errors, scale, rows, combo, weight, prior_score)
+                            - margin, combo))
+    return {"members": min(options, key=lambda o: o[0])[1], "scores": scores,
+            "eligible": eligible}
 
 
-def _path(paths: dict[str, np.ndarray], name: str, row: int) -> np.ndarray:
-    """Forecast path of one series; a candidate that cannot forecast it gives way to the
-    combination of the flat models."""
-    path = paths[name][row]
-    return path if np.isfinite(path).all() else paths[FALLBACK][row]
+def _combo_score(errors, scale, rows, combo, weight, prior_score) -> float:
+    """Pooled log relative error of the average of `combo`'s candidates over `rows`."""
+    sub = errors[rows]
+    avg = _combine(sub, np.broadcast_to(combo, (sub.shape[0], combo.size)),
+                   np.full(sub[:, 0].shape, np.nan))
+    ref = np.abs(sub[:, REFERENCE])
+    both = np.isfinite(avg) & np.isfinite(ref)
+    eps = 0.01 * scale[rows] * both.sum(axis=1)
+    with _quiet():
+        r = np.log((np.where(both, np.abs(avg), 0).sum(axis=1) + eps)
+                   / (np.where(both, ref, 0).sum(axis=1) + eps))
+    r = r[both.any(axis=1)]
+    return float((r.sum() + weight * prior_score) / max(r.size + weight, 1e-9))
 
 
-def _trim_columns(Y: np.ndarray) -> np.ndarray:
-    """Drop leading columns where no series has started yet."""
-    started = ~np.isnan(Y).all(axis=0)
-    return Y[:, int(np.argmax(started)):]
+def _combine(stacked: np.ndarray, members: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Average over each series' member candidates that have a value; else `fallback`.
+
+    `stacked` is (n_series, n_candidates, ...), `members` a boolean (n_series, n_candidates).
+    """
+    mask = members.reshape(members.shape + (1,) * (stacked.ndim - 2))
+    use = mask & np.isfinite(stacked)
+    n = use.sum(axis=1)
+    with _quiet():
+        avg = np.where(use, stacked, 0.0).sum(axis=1) / n
+    return np.where(n > 0, avg, fallback)
 
 
-def _stack_padded(parts: list[np.ndarray], width: int) -> np.ndarray:
-    """Stack per-chunk error blocks, padding fewer validation windows with NaN."""
-    return np.vstack([np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=np.nan)
-                      for p in parts])
+def _guard(mean: np.ndarray, Y: np.ndarray, m: int, steady: np.ndarray) -> np.ndarray:
+    """A series that sold in most recent periods is not forecast to (nearly) stop selling.
+
+    Where it sold in at least half of its last `max(4, min(m, 12))` periods and the
+    forecast averages under a quarter of that recent level, the steady average is used.
+    """
+    span = max(4, min(m, 12)) if m > 1 else 8
+    recent = Y[:, -span:]
+    with _quiet():
+        sold = (recent > 0).sum(axis=1) >= span / 2
+        level = np.nanmean(np.where(recent > 0, recent, 0.0), axis=1)
+        quiet = np.nanmean(mean, axis=1) < 0.25 * level
+    return np.where((sold & quiet)[:, None], np.maximum(mean, steady[:, :1]), mean)
+
+
+def _pooled_by_group(scaled: np.ndarray, groups: np.ndarray) -> dict[int, np.ndarray]:
+    """Finite scaled validation errors per group (-1: the whole panel, used where a group
+    has too few)."""
+    pooled = {-1: scaled[np.isfinite(scaled)]}
+    for g in np.unique(groups):
+        errs = scaled[groups == g]
+        errs = errs[np.isfinite(errs)]
+        if errs.size >= 40:
+            pooled[int(g)] = errs
+    return pooled
+
+
+def _residual_variance(errors, pooled, groups, scale) -> np.ndarray:
+    """Mean squared validation error of each series' forecast, else its group's, scaled."""
+    with _quiet():
+        own = np.nanmean(errors ** 2, axis=1)
+    group_ms = np.array([np.mean(pooled.get(int(g), pooled[-1]) ** 2)
+                         if pooled.get(int(g), pooled[-1]).size else np.nan for g in groups])
+    return np.nan_to_num(np.where(np.isfinite(own), own, group_ms * scale ** 2))
+
+
+def _naive_scale(Y: np.ndarray) -> np.ndarray:
+    """In-sample one-step naive MAE per series; the mean level, or 1, where that is zero."""
+    with _quiet():
+        scale = np.nanmean(np.abs(np.diff(Y, axis=1)), axis=1)
+        level = np.nanmean(np.abs(Y), axis=1)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 0.1 * np.nan_to_num(level))
+    return np.where(scale > 0, scale, 1.0)
 
 
 def _report(on_progress: Callable[[int], None] | None, done: int) -> None:
@@ -239,7 +349,7 @@ def _as_panel(Y) -> np.ndarray:
     Y = np.asarray(Y, dtype=float)
     if Y.ndim == 1:
         Y = Y[None, :]
-    if Y.ndim != 2 or Y.shape[1] == 0:
+    if Y.ndim != 2 or Y.shape[1] == 0 or Y.shape[0] == 0:
         raise InputError("expected at least one value per series")
     if np.isinf(Y).any():
         raise InputError("values must be finite numbers")

@@ -8,6 +8,7 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import MonthBegin, QuarterBegin, Tick, YearBegin
 
 from engine.errors import InputError
+from engine.forecasting import kernels
 
 #: Season length implied by a frequency's base (pandas offset names).
 _SEASONS = {"D": 7, "B": 5, "W": 52, "M": 12, "ME": 12, "MS": 12, "Q": 4, "QE": 4, "QS": 4,
@@ -46,23 +47,31 @@ def season_length_for(freq: str) -> int:
 
 
 def detect_season_length(y: np.ndarray, candidates: tuple[int, ...] = _CANDIDATE_LAGS) -> int:
-    """The lag among `candidates` with the strongest significant autocorrelation, else 1.
+    """The lag among `candidates` with the most significant season, else 1.
 
-    Used where no dates are known (an Excel column of numbers): a lag needs two full
-    seasons of history and an autocorrelation above the 95% white-noise band.
+    Used where no dates are known (an Excel column of numbers). A lag is a season when the
+    series has two full seasons and passes `kernels.seasonal_strength` (a 90% test on the
+    correlation one season apart, above the half-season one): it finds 52 in two years of
+    weekly sales with a yearly peak and 12 in three years of monthly sales. Several lags
+    are tried, so each is held to 95% here (one-sided).
     """
     y = np.asarray(y, dtype=float)
-    y = y[~np.isnan(y)]
-    centred = y - y.mean()
-    denom = float(centred @ centred)
-    best, best_acf = 1, 0.0
+    y = y[~np.isnan(y)][None, :]
+    best, best_z = 1, 0.0
     for lag in candidates:
-        if len(y) < 2 * lag or denom == 0:
+        if y.shape[1] < 2 * lag:
             continue
-        acf = float(centred[lag:] @ centred[:-lag]) / denom
-        if acf > 1.96 / np.sqrt(len(y)) and acf > best_acf:
-            best, best_acf = lag, acf
+        r, passes = kernels.seasonal_strength(y, lag, z=1.645)
+        z = float(r[0]) * np.sqrt(y.shape[1] - lag)
+        if passes[0] and z > best_z:
+            best, best_z = lag, z
     return best
+
+
+def is_finer(native: str, freq: str) -> bool:
+    """Whether periods of `native` are shorter than those of `freq` (days within months)."""
+    span = ("2000-01-01", "2003-12-31 23:00")
+    return len(pd.date_range(*span, freq=native)) > len(pd.date_range(*span, freq=freq))
 
 
 def snap_to_periods(dates: pd.Series, freq: str) -> pd.Series:

@@ -1,4 +1,9 @@
-"""The candidate models the automatic forecaster chooses between, computed for a whole panel."""
+"""The candidate models the automatic forecaster chooses between, computed for a whole panel.
+
+Every candidate is computed for every series, so that any chunk of series has the same set:
+a candidate that cannot forecast a series (too short for a season, not positive for a
+proportional season) gives that series a row of NaN, and the chooser passes it over.
+"""
 
 from __future__ import annotations
 
@@ -11,46 +16,92 @@ COMBINED = ("SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage")
 #: Every candidate, in order of preference when validation errors tie.
 CANDIDATES = (
     "Combination", "SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage", "Naive",
-    "DampedHolt", "SeasonalCombination", "SeasonalSES", "SeasonalNaive",
+    "DampedHolt", "Theta", "SeasonalCombination", "SeasonalSES", "SeasonalNaive",
+    "HoltWintersAdditive", "HoltWintersMultiplicative", "SeasonalTheta",
 )
+SEASONAL = frozenset({"SeasonalCombination", "SeasonalSES", "SeasonalNaive",
+                      "HoltWintersAdditive", "HoltWintersMultiplicative", "SeasonalTheta"})
 MAX_AGGREGATION = 12
 
 
-def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
-    """Forecast paths (n_series, h) of every candidate that the panel's length allows.
+def label(name: str, season_length: int) -> str:
+    """The plain-words name users read for a candidate (or "combination")."""
+    pattern = {7: "weekly pattern", 5: "weekly pattern", 24: "daily pattern"}.get(
+        season_length, "yearly pattern")
+    words = {
+        "Combination": "steady average", "SES": "recent level", "CrostonSBA": "occasional sales",
+        "TSB": "occasional sales", "ADIDA": "occasional sales", "IMAPA": "occasional sales",
+        "HistoricAverage": "long-run average", "Naive": "last value", "DampedHolt": "trend",
+        "Theta": "trend", "SeasonalCombination": pattern, "SeasonalSES": pattern,
+        "SeasonalNaive": "repeat last season", "HoltWintersAdditive": "trend and season",
+        "HoltWintersMultiplicative": "trend and season", "SeasonalTheta": "trend and season",
+    }
+    found = {words.get(part, "combination") for part in name.split("+")}
+    if len(found) == 1:
+        return found.pop()
+    flat = {"steady average", "recent level", "occasional sales", "long-run average",
+            "last value"}
+    return "steady average" if found <= flat else "combination"
 
-    Seasonal candidates need two full seasons (`m` periods each) of history.
+
+def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
+    """Forecast paths (n_series, h) of every candidate, NaN rows where one does not apply.
+
+    Seasonal candidates need a season of history plus one period (`m + 1` values) and a
+    season length above 1; the proportional (multiplicative) ones need positive values.
     """
+    S, _ = Y.shape
     flat = _flat_levels(Y)
     with kernels._quiet():
         flat["Combination"] = np.nanmean(np.stack([flat[name] for name in COMBINED]), axis=0)
     paths = {name: np.repeat(level[:, None], h, axis=1) for name, level in flat.items()}
     paths["DampedHolt"] = kernels.damped_holt(Y, h)
-    if m > 1 and Y.shape[1] >= 2 * m:
+    paths["Theta"] = kernels.theta(Y, h)
+    nan = np.full((S, h), np.nan)
+    for name in SEASONAL:
+        paths[name] = nan
+    n = (~np.isnan(Y)).sum(axis=1)
+    if m > 1 and Y.shape[1] > m:
+        seasonal_ok = (n > m)[:, None]
+        positive = (np.nanmin(np.where(np.isnan(Y), np.inf, Y), axis=1) > 0)[:, None]
         index = kernels.seasonal_index(Y, m)
         season = kernels.future_season(index, h)
-        paths["SeasonalSES"] = kernels.ses(kernels.deseasonalise(Y, index))[0][:, None] * season
-        paths["SeasonalCombination"] = flat["Combination"][:, None] * season
-        last_season = kernels.seasonal_naive(Y, h, m)  # NaN where a series is under a season
-        paths["SeasonalNaive"] = np.where(np.isnan(last_season), paths["Naive"], last_season)
-    return {name: paths[name] for name in CANDIDATES if name in paths}
+        sa = kernels.deseasonalise(Y, index)
+        nonneg = (np.nanmin(np.where(np.isnan(Y), np.inf, Y), axis=1) >= 0)[:, None]
+        found = {
+            "SeasonalSES": kernels.ses(sa)[0][:, None] * season,
+            "SeasonalCombination": flat["Combination"][:, None] * season,
+            "SeasonalNaive": kernels.seasonal_naive(Y, h, m),
+            "HoltWintersAdditive": kernels.holt_winters(Y, h, index, multiplicative=False),
+            "HoltWintersMultiplicative": kernels.holt_winters(Y, h, index, multiplicative=True),
+            "SeasonalTheta": kernels.theta(Y, h, index),
+        }
+        for name, path in found.items():
+            ok = seasonal_ok & (positive if name == "HoltWintersMultiplicative" else True)
+            if name in ("SeasonalSES", "SeasonalCombination", "SeasonalTheta"):
+                ok = ok & nonneg  # a ratio season is meaningless across a sign change
+            paths[name] = np.where(ok & np.isfinite(path).all(axis=1, keepdims=True), path,
+                                   np.nan)
+    return {name: paths[name] for name in CANDIDATES}
 
 
 def _flat_levels(Y: np.ndarray) -> dict[str, np.ndarray]:
     interval = kernels.mean_interval(Y)
-    max_k = int(min(MAX_AGGREGATION, max(1, Y.shape[1] // 2), np.ceil(interval.max())))
+    max_k = int(min(MAX_AGGREGATION, max(1, Y.shape[1] // 2)))
     aggregated = kernels.aggregated_ses(Y, max_k)
     own_k = np.clip(np.rint(interval).astype(int), 1, max_k)
     rows = np.arange(Y.shape[0])
     up_to_own = np.arange(1, max_k + 1)[None, :] <= own_k[:, None]
     with kernels._quiet():
         imapa = np.nanmean(np.where(up_to_own, aggregated, np.nan), axis=1)
+    adida = aggregated[rows, own_k - 1]
+    ses = kernels.ses(Y)[0]
     return {
-        "SES": kernels.ses(Y)[0],
+        "SES": ses,
         "CrostonSBA": kernels.croston_sba(Y),
         "TSB": kernels.tsb(Y),
-        "ADIDA": aggregated[rows, own_k - 1],
-        "IMAPA": imapa,
+        "ADIDA": np.where(np.isnan(adida), ses, adida),
+        "IMAPA": np.where(np.isnan(imapa), ses, imapa),
         "HistoricAverage": kernels.historic_average(Y),
         "Naive": kernels.naive(Y),
     }

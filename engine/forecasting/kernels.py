@@ -18,6 +18,10 @@ SES_ALPHAS = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8])
 HOLT_ALPHAS = np.array([0.05, 0.1, 0.2, 0.4])
 HOLT_BETAS = np.array([0.02, 0.1])
 HOLT_PHI = 0.9
+HW_ALPHAS = np.array([0.05, 0.15, 0.3, 0.5])
+HW_BETAS = np.array([0.02, 0.15])
+HW_GAMMAS = np.array([0.02, 0.15])
+HW_PHIS = np.array([0.9, 0.98])
 
 
 def naive(Y: np.ndarray) -> np.ndarray:
@@ -92,6 +96,144 @@ def damped_holt(Y: np.ndarray, h: int) -> np.ndarray:
     rows = np.arange(S)
     damp = np.cumsum(HOLT_PHI ** np.arange(1, h + 1))
     return level[rows, best, None] + trend[rows, best, None] * damp
+
+
+def holt_winters(Y: np.ndarray, h: int, index: np.ndarray, *, multiplicative: bool
+                 ) -> np.ndarray:
+    """Damped-trend Holt-Winters (additive or multiplicative season), parameters per series.
+
+    Alpha, beta, gamma and phi are picked per series from a small grid by one-step squared
+    error. The seasonal states start from `index` (as `seasonal_index`; converted to units
+    for the additive form) and the level from the first observation, so that a series needs
+    only one season to start. Missing values leave the state unchanged. Returns the
+    (n_series, h) forecast path.
+    """
+    S, T = Y.shape
+    m = index.shape[1]
+    grid = np.array(np.meshgrid(HW_ALPHAS, HW_BETAS, HW_GAMMAS, HW_PHIS)).reshape(4, -1)
+    a, b, g, phi = grid
+    first = _first_observed(Y)
+    rows = np.arange(S)
+    start_phase = (first - T) % m
+    start_value = Y[rows, np.minimum(first, T - 1)]
+    with _quiet():
+        level0 = np.where(multiplicative, start_value / np.maximum(index[rows, start_phase], 1e-3),
+                          start_value)
+    level = np.repeat(np.nan_to_num(level0)[:, None], a.size, axis=1)
+    if multiplicative:
+        season = np.repeat(index[:, None, :], a.size, axis=1)
+    else:
+        scale = np.abs(level[:, :1, None])
+        season = np.repeat(((index - 1.0)[:, None, :]) * scale, a.size, axis=1)
+        level = level - season[rows, :, start_phase]
+    trend = np.zeros((S, a.size))
+    sse = np.zeros((S, a.size))
+    with _quiet():
+        for t in range(T):
+            p = (t - T) % m
+            y = Y[:, t, None]
+            active = (t > first)[:, None] & ~np.isnan(y)
+            damped = level + phi * trend
+            s = season[:, :, p]
+            pred = damped * s if multiplicative else damped + s
+            err = np.where(active, y - pred, 0.0)
+            sse += err * err
+            if multiplicative:
+                safe_s = np.maximum(s, 1e-3)
+                level = damped + a * err / safe_s
+                trend = phi * trend + a * b * err / safe_s
+                season[:, :, p] = np.clip(s + g * err / np.maximum(np.abs(damped), 1e-9),
+                                          1e-3, 1e3)
+            else:
+                level = damped + a * err
+                trend = phi * trend + a * b * err
+                season[:, :, p] = s + g * (1 - a) * err
+    best = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=1)
+    damp = np.cumsum(phi[best, None] ** np.arange(1, h + 1), axis=1)
+    base = level[rows, best, None] + trend[rows, best, None] * damp
+    future = season[rows, best][:, np.arange(h) % m]
+    path = base * future if multiplicative else base + future
+    return np.where(np.isfinite(path).all(axis=1, keepdims=True), path, np.nan)
+
+
+def theta(Y: np.ndarray, h: int, index: np.ndarray | None = None) -> np.ndarray:
+    """Standard Theta method (theta=2) on seasonally adjusted data (Hyndman-Billah form).
+
+    The SES level plus half the linear-regression slope, extrapolated along the SES drift
+    of the Theta line; `index` (as `seasonal_index`, or None for no season) is divided out
+    before and multiplied back after. Returns the (n_series, h) forecast path.
+    """
+    S, T = Y.shape
+    X = Y if index is None else deseasonalise(Y, index)
+    level, alpha = ses(X)
+    slope = _ols_slope(X)
+    n = (~np.isnan(X)).sum(axis=1)
+    steps = np.arange(h)[None, :]
+    with _quiet():
+        drift = steps + 1 / alpha[:, None] - ((1 - alpha) ** n / alpha)[:, None]
+    path = level[:, None] + 0.5 * slope[:, None] * drift
+    if index is not None:
+        path = path * future_season(index, h)
+    return path
+
+
+def seasonal_strength(Y: np.ndarray, m: int, z: float = 1.282) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation of each series with itself one season earlier, and whether it is a season.
+
+    A season needs two full seasons of values and, once a straight-line trend is taken
+    out, a lag-m correlation significant at 90% by default (one-sided, r * sqrt(pairs) >
+    z, the Theta test's level) and by as much above the correlation at half a season, so
+    that a slow swing, which correlates at every short lag, is not read as a season.
+    Returns (r_m, is_season).
+    """
+    S = Y.shape[0]
+    if m < 2 or Y.shape[1] <= m:
+        return np.zeros(S), np.zeros(S, dtype=bool)
+    n = (~np.isnan(Y)).sum(axis=1)
+    t = np.arange(Y.shape[1], dtype=float)[None, :]
+    detrended = Y - _ols_slope(Y)[:, None] * t
+    r_m, pairs = lag_correlation(detrended, m)
+    r_half, _ = lag_correlation(detrended, max(1, m // 2))
+    with _quiet():
+        limit = z / np.sqrt(np.maximum(pairs, 1))
+    passes = (n >= 2 * m) & (r_m > limit) & (r_m - r_half > limit)
+    return np.where(n >= 2 * m, r_m, 0.0), passes
+
+
+def lag_correlation(Y: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson correlation of each series with its values `lag` periods earlier, over the
+    pairs both observed; returns (r, number of pairs), r = 0 where undefined."""
+    lag = min(lag, Y.shape[1] - 1)
+    a, b = Y[:, lag:], Y[:, :-lag]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    pairs = both.sum(axis=1)
+    with _quiet():
+        a = np.where(both, a, np.nan)
+        b = np.where(both, b, np.nan)
+        da = a - np.nanmean(a, axis=1, keepdims=True)
+        db = b - np.nanmean(b, axis=1, keepdims=True)
+        r = np.nansum(da * db, axis=1) / np.sqrt(np.nansum(da * da, axis=1)
+                                                 * np.nansum(db * db, axis=1))
+    return np.where(np.isfinite(r) & (pairs > 2), r, 0.0), pairs
+
+
+def _ols_slope(Y: np.ndarray) -> np.ndarray:
+    """Least-squares slope per period of each series on time (0 with under two values)."""
+    t = np.arange(Y.shape[1], dtype=float)[None, :]
+    seen = ~np.isnan(Y)
+    n = seen.sum(axis=1, keepdims=True)
+    with _quiet():
+        t_mean = np.where(seen, t, 0).sum(axis=1, keepdims=True) / n
+        y_mean = np.nansum(Y, axis=1, keepdims=True) / n
+        dt = np.where(seen, t - t_mean, 0.0)
+        slope = (dt * np.nan_to_num(Y - y_mean)).sum(axis=1) / (dt * dt).sum(axis=1)
+    return np.where(np.isfinite(slope), slope, 0.0)
+
+
+def _first_observed(Y: np.ndarray) -> np.ndarray:
+    """Column of each series' first value (the last column if it has none)."""
+    seen = ~np.isnan(Y)
+    return np.where(seen.any(axis=1), seen.argmax(axis=1), Y.shape[1] - 1)
 
 
 def croston_sba(Y: np.ndarray, alpha: float = 0.1) -> np.ndarray:

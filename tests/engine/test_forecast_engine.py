@@ -9,6 +9,7 @@ import pytest
 from engine.errors import InputError
 from engine.forecasting import AutoForecaster, forecast, forecast_values, kernels
 from engine.forecasting.calendar import detect_season_length, infer_frequency
+from engine.forecasting.candidates import SEASONAL
 
 
 def test_ses_matches_the_textbook_recursion():
@@ -44,7 +45,7 @@ def test_seasonal_series_gets_a_seasonal_model_that_beats_a_flat_one():
     y = rng.poisson(20 * np.tile(weekday, 30)).astype(float)
     train, test = y[:-14], y[-14:]
     model = AutoForecaster(14, season_length=7).fit(train)
-    assert model.models_[0].startswith("Seasonal")
+    assert all(name in SEASONAL for name in model.model_ids_[0].split("+"))
     flat = np.full(14, train[-28:].mean())
     mean = model.predict(14)["mean"][0]
     assert np.abs(test - mean).mean() < np.abs(test - flat).mean()
@@ -56,24 +57,29 @@ def test_intervals_cover_about_their_level_on_poisson_demand():
     model = AutoForecaster(28, season_length=7).fit(panel[:, :-28])
     out = model.predict(28, level=[80, 95])
     actual = panel[:, -28:]
-    covered = (actual >= out["lo-95"]) & (actual <= out["hi-95"])
+    covered = (actual >= out["lo_95"]) & (actual <= out["hi_95"])
     assert 0.9 <= covered.mean() <= 0.99
-    width80 = out["hi-80"] - out["lo-80"]
-    width95 = out["hi-95"] - out["lo-95"]
+    width80 = out["hi_80"] - out["lo_80"]
+    width95 = out["hi_95"] - out["lo_95"]
     assert (width80 <= width95).all()
 
 
 def test_forecasts_and_lower_bounds_are_never_negative():
     y = np.array([9.0, 7, 5, 4, 2, 1, 0, 0, 1, 0, 0, 0, 0, 0])
     out = AutoForecaster(6).fit(y).predict(6, level=[95])
-    assert (out["mean"] >= 0).all() and (out["lo-95"] >= 0).all()
+    assert (out["mean"] >= 0).all() and (out["lo_95"] >= 0).all()
 
 
-def test_predict_needs_fit_and_a_horizon_within_the_fitted_one():
+def test_predict_needs_fit_and_any_longer_horizon_keeps_the_model():
     with pytest.raises(RuntimeError):
         AutoForecaster().predict(3)
     with pytest.raises(InputError):
-        AutoForecaster(4).fit(np.arange(1.0, 20)).predict(5)
+        AutoForecaster(4).fit(np.arange(1.0, 20)).predict(0)
+    y = np.arange(1.0, 40) + np.tile([0.0, 3.0], 20)[:39]
+    model = AutoForecaster(4).fit(y)
+    longer = model.predict(9)["mean"][0]
+    assert longer.shape == (9,)
+    assert longer[:4] == pytest.approx(model.predict(4)["mean"][0])
 
 
 def sales_log():
@@ -89,7 +95,7 @@ def sales_log():
 def test_batch_returns_horizon_rows_per_series_continuing_the_calendar():
     out = forecast(sales_log(), 3)
     assert list(out.columns) == ["unique_id", "ds", "forecast", "lo_80", "hi_80",
-                                 "lo_95", "hi_95", "model"]
+                                 "lo_95", "hi_95", "model", "model_id"]
     assert out.groupby("unique_id").size().to_dict() == {"bread": 3, "cake": 3}
     # both series continue from the export's last day, 2024-03-06
     assert set(out["ds"].dt.strftime("%Y-%m-%d")) == {"2024-03-07", "2024-03-08", "2024-03-09"}
