@@ -34,7 +34,8 @@ EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME
 SERIAL_DATES = (32874, 73050)
 #: Larger magnitudes are no shop's sales or amounts (and overflow variance sums).
 LARGEST_VALUE = 1e15
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+#: Numbers stored as text that mean one thing only ("1,234" is 1234 or 1.234 by locale: refused).
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$")
 _DATE_HEADERS = re.compile(r"^(ds|date|day|week|month|period|time|timestamp)$|date|created|_at$")
 
@@ -110,10 +111,10 @@ def is_error(cell: Any) -> bool:
 
 
 def is_header(cell: Any) -> bool:
-    """Text that is not a number, a date or an error: a column title."""
+    """Text with a letter in it that is not a date or an error: a column title."""
     if not isinstance(cell, str) or is_blank(cell) or is_error(cell):
         return False
-    return _number_text(cell) is None and not _ISO_DATE.match(cell.strip())
+    return any(ch.isalpha() for ch in cell) and not _ISO_DATE.match(cell.strip())
 
 
 def is_serial_date(cell: Any) -> bool:
@@ -136,7 +137,7 @@ def serial_to_date(serial: float) -> pd.Timestamp:
 
 def _number_text(text: str) -> float | None:
     clean = text.strip().replace(" ", "")
-    return float(clean.replace(",", "")) if _NUMBER_TEXT.match(clean) else None
+    return float(clean) if _NUMBER_TEXT.match(clean) else None
 
 
 def grid(values: Any) -> list[list[Any]]:
@@ -205,8 +206,12 @@ def _sales_cells(values: Any, name: str) -> list[Any]:
 
 
 def _body(cells: list[Any]) -> tuple[int, list[Any]]:
-    """Skip a text header at the top and blanks after the last value: (offset, cells)."""
-    start = 1 if cells and is_header(cells[0]) else 0
+    """Skip a text header at the top (and blanks above it) and blanks after the last value.
+
+    Returns the offset of the first cell kept and the cells kept.
+    """
+    first = next((i for i, c in enumerate(cells) if not is_blank(c)), len(cells))
+    start = first + 1 if first < len(cells) and is_header(cells[first]) else 0
     end = len(cells)
     while end > start and is_blank(cells[end - 1]):
         end -= 1
@@ -222,6 +227,9 @@ def _number(cell: Any, name: str, position: int) -> float:
                          "select the column of numbers, not the dates")
     if is_error(cell):
         raise InputError(f"{name} has the error {cell.strip()} {where}; expected a number")
+    if isinstance(cell, str) and _ISO_DATE.match(cell.strip()):
+        raise InputError(f"{name} has the date {cell.strip()[:19]} {where}; "
+                         "select the column of numbers, not the dates")
     number = _number_text(cell) if isinstance(cell, str) else cell
     if not isinstance(number, int | float) or not math.isfinite(number):
         raise InputError(f"{name} has {str(cell)[:30]!r} {where}; expected a number")
@@ -268,7 +276,18 @@ def column_of_numbers(values: Any, name: str, *, blank: float | None = 0.0) -> n
     start, body = _body(cells)
     if not body:
         raise InputError(f"{name} has no numbers")
-    return numbers_from(body, name, list(range(start + 1, start + len(body) + 1)), blank=blank)
+    out = numbers_from(body, name, list(range(start + 1, start + len(body) + 1)), blank=blank)
+    _refuse_total_row(out, name, start + len(body))
+    return out
+
+
+def _refuse_total_row(out: np.ndarray, name: str, position: int) -> None:
+    """A last cell that sums every cell above it is a total row selected with the data."""
+    above = out[:-1]
+    if len(out) >= 4 and np.count_nonzero(above) >= 3 and out[-1] > 0 and \
+            math.isclose(out[-1], above.sum(), rel_tol=1e-9):
+        raise InputError(f"{name} ends with the total of the cells above it (position "
+                         f"{position}); select the data without the total row")
 
 
 def date_from(cell: Any, name: str, position: int) -> pd.Timestamp:

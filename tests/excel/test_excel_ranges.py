@@ -382,3 +382,15 @@ def test_sample_workbook_formulas_give_answers(udfs):
     bare = call(udfs.FORECAST_DEMAND, argument(f"B2:B{sheet.max_row}"))
     assert answers["J2"] == bare  # header and a year of empty rows selected: same forecast
     assert answers["P2"][0][0] > answers["P5"][0][0] > 0
+
+
+def test_total_rows_text_numbers_and_blanks_above_the_header(udfs):
+    with_total = col(["Units"] + SALES + [sum(SALES)] + [None] * 5)
+    assert_message(call(udfs.FORECAST_DEMAND, with_total), "values ends with the total",
+                   f"position {len(SALES) + 2}")
+    above = col([None, None, "Units"] + SALES + [None] * 5)
+    assert call(udfs.REORDER_POINT, above, 2.0) == call(udfs.REORDER_POINT, col(SALES), 2.0)
+    for text, fragment in (("1,234", "'1,234'"), ("$4.25", "'$4.25'"),
+                           ("2024-03-04", "the date 2024-03-04")):
+        assert_message(call(udfs.SAFETY_STOCK, col([text] + SALES), 2.0), "sales", fragment,
+                       "position 1")
