@@ -2,8 +2,76 @@
 
 No I/O, no web, no clock: data and dates come in as arguments. Importable in
 Pyodide (xlwings Lite), so only numpy, pandas, scipy, statsmodels and scikit-learn.
+
+The functions a data person needs, each on plain DataFrames:
+
+==================  ===============================================================
+`advise`            every decision below for one shop, from one forecast per item
+`forecast`          daily/weekly/monthly forecasts with ``lo_80``/``hi_80`` intervals
+`plan_reorders`     safety stock, reorder point and order quantity per item
+`recommend`         upsell companions per product (`upsell_pairs`);
+                    `complete_carts` for products to add to a cart
+`score_orders`      a fraud score, level and reasons per order
+`segment_customers` RFM segments and expected purchases per customer
+`detect_anomalies`  out-of-line amounts per day, with the amount expected
+==================  ===============================================================
+
+and their estimators (`AutoForecaster`, `ReorderPolicy`, `UpsellRecommender`,
+`FraudScorer`, `RFMSegmenter`, `BetaGeoModel`, `AnomalyDetector`). Bad input raises
+`InputError`, naming the row and column at fault.
+
+Examples
+--------
+>>> import numpy as np
+>>> import pandas as pd
+>>> from engine import advise
+>>> rng = np.random.default_rng(1)
+>>> days = pd.date_range("2024-01-01", "2024-06-30", freq="D")
+>>> sales = pd.DataFrame({"unique_id": np.repeat(["TEA-1", "MUG-2"], len(days)),
+...                       "ds": np.tile(days, 2), "y": rng.poisson([4.0, 1.5], (len(days), 2)
+...                                                                ).T.ravel()})
+>>> stock = pd.DataFrame({"unique_id": ["TEA-1", "MUG-2"], "on_hand": [60, 4]})
+>>> advice = advise(sales, stock, as_of="2024-07-01", lead_time=10)
+>>> plan = advice.reorder.set_index("unique_id")
+>>> plan.loc["MUG-2", ["on_hand", "reorder_point", "order_now"]].gt(0).tolist()
+[True, True, True]
+>>> advice.forecast.groupby("unique_id")["forecast"].sum().round(6).equals(
+...     plan["forecast_30_days"].round(6).sort_index())
+True
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from engine.errors import InputError
 
-__all__ = ["InputError"]
+_EXPORTS = {
+    "advise": "engine.advice", "Advice": "engine.advice",
+    "forecast": "engine.forecasting", "AutoForecaster": "engine.forecasting",
+    "plan_reorders": "engine.inventory", "ReorderPolicy": "engine.inventory",
+    "upsell_pairs": "engine.upsell", "complete_carts": "engine.upsell",
+    "UpsellRecommender": "engine.upsell",
+    "score_orders": "engine.fraud", "FraudScorer": "engine.fraud",
+    "segment_customers": "engine.segments", "RFMSegmenter": "engine.segments",
+    "BetaGeoModel": "engine.segments",
+    "detect_anomalies": "engine.anomalies", "AnomalyDetector": "engine.anomalies",
+}
+_ALIASES = {"recommend": "upsell_pairs"}
+
+__all__ = ["InputError", *_EXPORTS, *_ALIASES]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a model's module when its name is first used (``import engine`` stays light)."""
+    target = _ALIASES.get(name, name)
+    if target not in _EXPORTS:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[target]), target)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

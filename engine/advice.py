@@ -265,7 +265,8 @@ def _items(stock: pd.DataFrame | None, ids: np.ndarray, lead_time: float,
         missing = [c for c in ("unique_id", "on_hand") if c not in stock.columns]
         if missing:
             raise InputError(f"stock needs the columns {', '.join(missing)}", column=missing[0])
-        known = check_items(stock.assign(lead_time=stock.get("lead_time", lead_time)))
+        lead = stock["lead_time"].fillna(lead_time) if "lead_time" in stock else lead_time
+        known = check_items(stock.assign(lead_time=lead))
         given = [c for c in stock.columns if c in known.columns and c != "unique_id"]
         items = items.merge(known[["unique_id", *given]], on="unique_id", how="left")
     defaults = {"on_hand": 0.0, "lead_time": lead_time, "service_level": service_level}
@@ -287,6 +288,9 @@ def _upsell(lines: pd.DataFrame | None, as_of: pd.Timestamp, top: int,
         notes.append(f"No upsell pairs: {err.message}")
         return empty
     pairs = model.similar()
+    if pairs.empty:
+        notes.append("No upsell pairs: too few orders of two or more products.")
+        return empty
     pairs["why"] = [model.why(p, [r])[0] for p, r in
                     zip(pairs["product_id"], pairs["recommended_id"], strict=True)]
     return pairs[list(UPSELL_COLUMNS)].reset_index(drop=True)
