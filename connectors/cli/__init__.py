@@ -6,6 +6,7 @@ import click
 
 from connectors.cli import (
     anomalies,
+    deliveries,
     demo,
     forecast,
     fraud,
@@ -38,4 +39,5 @@ main.add_command(reorder.reorder)
 main.add_command(serve.serve)
 main.add_command(shop.shop)
 main.add_command(demo.demo)
+main.add_command(deliveries.deliveries)
 shop_catalog.attach(shop.shop)  # shop sync, shop recommend (issue 7)
