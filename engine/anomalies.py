@@ -48,6 +48,7 @@ SHIFT_MARGIN = 1.5  # a level shift needs a window score of threshold + this (ma
 SHIFT_MIN_DAYS, SHIFT_MAX_DAYS = 3, 28
 SHIFT_MIN_EFFECT = 0.3  # |median log ratio| of the window: about 26% below or 35% above
 SHIFT_CLIP = 4.0  # residuals clipped at this many robust sd in the window score
+WEEKDAY_PRIOR_DAYS = 20  # a weekday's own spread counts fully only with many weeks
 
 
 def detect_anomalies(frame: pd.DataFrame, *, threshold: float = 3.5, window_days: int = 28,
@@ -365,14 +366,18 @@ def _weekday_scales(resid: np.ndarray, weekday: np.ndarray, holiday: np.ndarray,
 
     Some weekdays are steadier than others (a bakery's Sunday swings more than its
     Tuesday); judging each against its own spread keeps the wild one quiet and the steady
-    ones sharp. Never below half the overall spread.
+    ones sharp. A weekday's spread from few weeks is shrunk towards the overall one (as if
+    20 more days had the overall spread) and never falls below half of it.
     """
     out = np.full(len(resid), overall)
     for day in np.unique(weekday):
         rows = (weekday == day) & ~holiday & np.isfinite(resid)
-        if rows.sum() >= 8:
+        count = int(rows.sum())
+        if count >= 8:
             _, own = _robust_z(resid[rows])
-            out[weekday == day] = max(own, 0.5 * overall)
+            weight = count / (count + WEEKDAY_PRIOR_DAYS)
+            blended = math.sqrt(weight * own ** 2 + (1 - weight) * overall ** 2)
+            out[weekday == day] = max(blended, 0.5 * overall)
     return out
 
 

@@ -17,10 +17,11 @@ ARGUMENTS = {"ds": "dates", "amount": "amounts"}
 @xw.ret(index=False)
 @never_raises
 def ANOMALIES(dates, amounts):
-    """Spill, for each row, whether the amount is out of line (TRUE/FALSE) and why."""
+    """Spill, for each row, whether the amount is out of line (TRUE/FALSE), why, and the
+    typical value it was compared with."""
     at, cells = rows_of({"dates": dates, "amounts": amounts}, typed=("dates", "amounts"))
     frame = pd.DataFrame({"ds": dates_from(cells["dates"], "dates", at),
                           "amount": numbers_from(cells["amounts"], "amounts", at, blank=None)})
     with about("dates and amounts", columns=ARGUMENTS):
         flags = detect_anomalies(frame)
-    return spill(flags[["anomaly", "reason"]])
+    return spill(flags[["anomaly", "reason", "expected"]])

@@ -22,14 +22,19 @@ INPUT = {"ds": "date", "amount": "number", "series": "text?", "payee": "text?"}
 @click.option("--duplicate-days", type=click.IntRange(min=0), default=3, show_default=True,
               help="Same amount, payee and series this many days apart or less is a "
                    "possible duplicate payment.")
+@click.option("--country", metavar="CC", default=None,
+              help="Country code (US, GB, DE; DE-BY for a state) whose public holidays explain "
+                   "days out of line: anomaly false, the holiday named in reason.")
 @reader_options
 def anomalies(input_file: str, output: str, threshold: float, duplicate_days: int,
-              reading) -> None:
+              country: str | None, reading) -> None:
     """Flag amounts in INPUT (ds, amount, optional series and payee) that are out of line.
 
     Each series is judged against its own weekly pattern and trend; same-amount payments to
-    one payee a few days apart are flagged as possible duplicates. Writes every input
-    column, then anomaly (true/false), score and reason. An order export is read as the
+    one payee a few days apart are flagged as possible duplicates; a run of days well below
+    or above the usual level is flagged as a level shift. Writes every input column, then
+    anomaly (true/false: out of line and unexplained), score, reason and expected (the
+    typical value). An order export is read as the
     shop's revenue per day (ds, amount), by the same rules as every command.
 
     Example: shelfwise anomalies expenses.csv -o flags.csv
@@ -47,11 +52,12 @@ def anomalies(input_file: str, output: str, threshold: float, duplicate_days: in
         reading.say(summary[0])
     with input_errors(source):
         flags = detect_anomalies(typed.reset_index(drop=True), threshold=threshold,
-                                 duplicate_days=duplicate_days)
+                                 duplicate_days=duplicate_days, country=country)
     table = table.reset_index(drop=True)
     table["anomaly"] = np.where(flags["anomaly"].to_numpy(), "true", "false")
     table["score"] = flags["score"].to_numpy()
     table["reason"] = flags["reason"].to_numpy()
+    table["expected"] = flags["expected"].to_numpy()
     write_table(table, output)
 
 

@@ -29,8 +29,10 @@ def segments(orders: str, output: str, as_of: datetime | None, horizon: float,
     (amount: the order's total), and orders without a customer are left out and counted.
 
     Writes customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
-    segment, then shopify_rfm_group, p_alive and expected_purchases (purchase days in the
-    next --horizon days, from a BG/NBD repeat-purchase model).
+    segment (Champions, Loyal, Potential loyalists, New, At risk, Can't lose them,
+    Hibernating, Lost), then shopify_rfm_group, p_alive and expected_purchases (purchase
+    days in the next --horizon days: an MBG/NBD or BG/NBD repeat-purchase model, chosen on
+    a holdout, with totals that follow the forecast of the shop's repeat purchases).
 
     Example: shelfwise segments orders.csv -o segments.csv --as-of 2024-06-30
     """

@@ -93,13 +93,13 @@ def name_segments(r: Any, f: Any, m: Any, *, n_bins: int = 5,
     """
     r5, f5, m5 = _to5(r, n_bins), _to5(f, n_bins), _to5(m, n_bins)
     fm = (f5 + m5) // 2
-    names = np.array(SEGMENT_GRID, dtype=object)[r5 - 1, fm - 1].astype(str)
+    names = np.array(SEGMENT_GRID, dtype=object)[r5 - 1, fm - 1]
     if p_alive is None:
-        return names
+        return names.astype(str)
     p = np.broadcast_to(np.asarray(p_alive, dtype=float), names.shape)
-    out = names.copy()
+    out = names.copy()  # object dtype: a longer name never gets cut to the old one's width
     out[(names == "Lost") & (p >= LOST_BELOW)] = "Hibernating"
     fading = np.isin(names, _ACTIVE) & (p < LOST_BELOW)
     out[fading] = np.where(fm[fading] >= 4, "Can't lose them", "At risk")
     out[np.isin(out, _LAPSED) & (p < SURELY_LOST_BELOW)] = "Lost"
-    return out
+    return out.astype(str)

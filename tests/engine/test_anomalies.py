@@ -1,4 +1,5 @@
-"""Money anomalies: spikes and drops against the weekly pattern, duplicates, CLI and ANOMALIES."""
+"""Money anomalies: spikes and drops against the weekly pattern, level shifts, public holidays,
+duplicates, CLI and ANOMALIES; property tests (hypothesis)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from connectors.cli import main
 from engine.anomalies import AnomalyDetector, detect_anomalies
@@ -106,14 +109,16 @@ def test_output_keeps_input_columns_and_order():
     frame = daily_revenue().assign(memo="x").sample(frac=1, random_state=0)
     frame.loc[frame.index[0], "amount"] *= 5
     out = detect_anomalies(frame)
-    assert list(out.columns) == ["ds", "amount", "memo", "anomaly", "score", "reason"]
+    assert list(out.columns) == ["ds", "amount", "memo", "anomaly", "score", "reason",
+                                 "expected"]
     assert out.index.tolist() == frame.index.tolist()
     assert out["anomaly"].iloc[0] and out["anomaly"].sum() == 1
 
 
 def test_estimator_conventions_and_errors():
     detector = AnomalyDetector(4.0, window_days=21)
-    assert detector.get_params() == {"threshold": 4.0, "window_days": 21, "duplicate_days": 3}
+    assert detector.get_params() == {"threshold": 4.0, "window_days": 21, "duplicate_days": 3,
+                                     "country": None}
     assert detector.fit(daily_revenue()) is detector and detector.profiles_[""]["weekly"]
     frame = daily_revenue()
     frame.loc[7, "amount"] = np.nan
@@ -122,6 +127,102 @@ def test_estimator_conventions_and_errors():
     assert err.value.row == 7 and err.value.column == "amount"
     with pytest.raises(InputError, match="window_days"):
         AnomalyDetector(window_days=2).fit(daily_revenue())
+    with pytest.raises(InputError, match="country 'XX'"):
+        detect_anomalies(daily_revenue(), country="XX")
+
+
+def test_a_week_long_drop_is_one_level_shift_with_its_start_day():
+    frame = daily_revenue(days=140, seed=4)
+    frame.loc[70:76, "amount"] *= 0.55  # Monday 2024-03-11 .. Sunday 2024-03-17
+    out = detect_anomalies(frame.assign(series="revenue"))
+    assert out.index[out["anomaly"]].tolist() == list(range(70, 77))
+    reason = out.loc[73, "reason"]
+    assert reason.startswith("since Monday 11 Mar 2024 revenue runs 4")
+    assert "% below its usual level (7 days" in reason
+    assert (out.loc[70:76, "score"] >= 3.5).all()
+    assert out.loc[73, "expected"] == pytest.approx(frame.loc[73, "amount"] / 0.55, rel=0.15)
+
+
+def test_a_drop_still_running_at_the_end_and_a_rise_are_caught():
+    frame = daily_revenue(days=120, seed=5)
+    frame.loc[113:, "amount"] *= 0.5  # the last 7 days
+    frame.loc[40:49, "amount"] *= 1.8
+    out = detect_anomalies(frame)
+    assert out.loc[113:, "anomaly"].all()
+    assert out.loc[40:49, "anomaly"].sum() >= 8 and "above its usual level" in out.loc[45, "reason"]
+    assert out["anomaly"].sum() <= 7 + 10 + 1
+
+
+def test_a_public_holiday_is_named_and_not_an_anomaly():
+    frame = daily_revenue(days=140, start="2024-02-01")
+    good_friday = frame.index[frame["ds"] == pd.Timestamp("2024-03-29")][0]
+    frame.loc[good_friday, "amount"] *= 0.2
+    plain = detect_anomalies(frame)
+    assert plain.loc[good_friday, "anomaly"]
+    known = detect_anomalies(frame.assign(series="revenue"), country="GB")
+    assert not known.loc[good_friday, "anomaly"]
+    assert known.loc[good_friday, "reason"].startswith(
+        "Good Friday: revenue 80% below a usual Friday")
+    assert not known["anomaly"].any()
+    assert known.loc[good_friday - 1, "reason"] == ""  # an ordinary day in line: no words
+    state = detect_anomalies(frame, country="de-by")  # a state: lower case and dash accepted
+    assert "Good Friday" in state.loc[good_friday, "reason"]
+
+
+def test_a_holiday_inside_a_level_shift_stays_explained():
+    frame = daily_revenue(days=140, start="2024-02-01")
+    frame.loc[55:62, "amount"] *= 0.5  # 2024-03-27 .. 2024-04-03, over Easter
+    out = detect_anomalies(frame, country="DE")
+    easter_monday = frame.index[frame["ds"] == pd.Timestamp("2024-04-01")][0]
+    assert not out.loc[easter_monday, "anomaly"]
+    assert out.loc[easter_monday, "reason"].startswith("Easter Monday:")
+    shifted = out.loc[55:62]
+    assert shifted["anomaly"].sum() >= 5
+    assert shifted.loc[shifted["anomaly"], "reason"].str.contains("runs").all()
+
+
+def revenue_days(draw_amounts, n):
+    return pd.DataFrame({"ds": pd.date_range("2023-12-20", periods=n, freq="D"),
+                         "amount": draw_amounts})
+
+
+@st.composite
+def daily_tables(draw):
+    n = draw(st.integers(1, 80))
+    values = st.one_of(st.floats(0, 1e6, allow_nan=False), st.just(0.0),
+                       st.floats(-1e4, 1e4, allow_nan=False))
+    amounts = draw(st.lists(values, min_size=n, max_size=n))
+    frame = revenue_days(amounts, n)
+    if draw(st.booleans()):  # several rows on some days: expense lines
+        frame["ds"] = frame["ds"].iloc[np.arange(n) // 2].to_numpy()
+    if draw(st.booleans()):
+        frame["series"] = draw(st.lists(st.sampled_from(["a", "b", ""]), min_size=n,
+                                        max_size=n))
+        frame["payee"] = draw(st.lists(st.sampled_from(["x", "y", None]), min_size=n,
+                                       max_size=n))
+    return frame
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(daily_tables(), st.sampled_from([None, "US", "DE-BW"]))
+def test_property_no_crash_finite_deterministic_and_order_free(frame, country):
+    out = detect_anomalies(frame, country=country)
+    assert list(out.columns[-4:]) == ["anomaly", "score", "reason", "expected"]
+    assert len(out) == len(frame) and out.index.equals(frame.index)
+    assert np.isfinite(out["score"]).all() and (out["score"] >= 0).all()
+    assert out["anomaly"].dtype == bool
+    assert (out.loc[out["anomaly"], "reason"] != "").all()
+    expected = out["expected"].dropna()
+    assert np.isfinite(expected).all()
+    if (frame["amount"] >= 0).all():
+        assert (expected >= 0).all()
+    again = detect_anomalies(frame.copy(), country=country)
+    pd.testing.assert_frame_equal(out, again)
+    shuffled = frame.sample(frac=1, random_state=1)
+    back = detect_anomalies(shuffled, country=country).loc[frame.index]
+    if not frame.duplicated(["ds"] + [c for c in ("series", "payee") if c in frame]).any():
+        pd.testing.assert_series_equal(back["anomaly"], out["anomaly"])
+        pd.testing.assert_series_equal(back["score"], out["score"])
 
 
 # ---------------------------------------------------------------------------- command line
@@ -136,7 +237,9 @@ def test_cli_writes_every_input_column_then_flags(tmp_path):
     result = CliRunner().invoke(main, ["anomalies", str(tmp_path / "revenue.csv"), "-o", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(table.columns) == ["ds", "amount", "note", "anomaly", "score", "reason"]
+    assert list(table.columns) == ["ds", "amount", "note", "anomaly", "score", "reason",
+                                   "expected"]
+    assert float(table.loc[40, "expected"]) < float(table.loc[40, "amount"]) / 2
     assert table["ds"].tolist() == frame["ds"].tolist()
     assert table["note"].eq("ok").all()
     assert set(table["anomaly"]) == {"true", "false"}
@@ -148,7 +251,7 @@ def test_cli_duplicate_from_stdin():
             "2024-03-02,120,Acme,supplies\n2024-03-05,50,Bob,supplies\n")
     result = CliRunner().invoke(main, ["anomalies", "-"], input=text)
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(io.StringIO(result.output), dtype=str, keep_default_na=False)
+    table = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
     assert table["anomaly"].tolist() == ["false", "true", "false"]
     assert "duplicate" in table.loc[1, "reason"]
 
@@ -175,7 +278,7 @@ def test_excel_spills_flag_and_reason_per_row(udfs):
     frame.loc[50, "amount"] *= 3
     dates = tuple((d.to_pydatetime(),) for d in frame["ds"])
     out = call(udfs.ANOMALIES, dates, tuple((a,) for a in frame["amount"]))
-    assert out[0] == ["anomaly", "reason"]
+    assert out[0] == ["anomaly", "reason", "expected"]
     assert len(out) == len(frame) + 1
     assert out[51][0] is True and out[51][1].startswith("Tuesday's amount")
     assert sum(row[0] is True for row in out[1:]) == 1
@@ -185,7 +288,7 @@ def test_excel_bad_input_is_one_message_cell(udfs):
     cases = [
         ((("2024-01-01",), ("later",)), ((1.0,), (2.0,)), "position 2"),
         ((("2024-01-01",), ("2024-01-02",)), ((1.0,), ("x",)), "amounts"),
-        ((("2024-01-01",),), ((1.0,), (2.0,)), "same number"),
+        ((("2024-01-01",),), ((1.0,), (2.0,)), "same rows"),
     ]
     for dates, amounts, fragment in cases:
         out = call(udfs.ANOMALIES, dates, amounts)

@@ -1,4 +1,5 @@
-"""Customer segments: RFM names, one-order customers, BG/NBD, the CLI and CUSTOMER_SEGMENTS."""
+"""Customer segments: RFM names, P(alive), BG/NBD and MBG/NBD, input sanity, seasonal totals,
+the CLI and CUSTOMER_SEGMENTS."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from connectors.cli import main
 from engine.errors import InputError
 from engine.segments import (
     SEGMENT_COLUMNS,
+    SEGMENTS,
     SHOPIFY_RFM_GROUP,
     BetaGeoModel,
+    ModifiedBetaGeoModel,
     RFMSegmenter,
     name_segments,
     segment_customers,
@@ -53,7 +56,9 @@ def shop() -> pd.DataFrame:
 def test_hand_made_customers_get_the_named_segments():
     table = segment_customers(shop(), as_of=AS_OF).set_index("customer_id")
     assert table.loc["champion", "segment"] == "Champions"
-    assert table.loc["lapsed_big", "segment"] in {"At risk", "Can't lose them"}
+    # was loyal, gone 250 days: the model is sure they left, so the name says so
+    assert table.loc["lapsed_big", "p_alive"] < 0.1
+    assert table.loc["lapsed_big", "segment"] == "Lost"
     assert table.loc["new", "segment"] == "New"
     assert table.loc["lost", "segment"] == "Lost"
     assert table.loc["lost", "shopify_rfm_group"] == "DORMANT"
@@ -152,7 +157,7 @@ def test_estimator_conventions():
     assert segmenter.get_params() == {"n_bins": 4, "as_of": AS_OF}
     assert segmenter.fit(shop()) is segmenter and hasattr(segmenter, "edges_")
     assert name_segments([5, 1, 3], [5, 1, 3], [5, 1, 3]).tolist() == \
-        ["Champions", "Lost", "Needs attention"]
+        ["Champions", "Lost", "At risk"]
 
 
 def test_engine_names_the_bad_row_and_column():
@@ -163,6 +168,116 @@ def test_engine_names_the_bad_row_and_column():
     assert err.value.row == 4 and err.value.column == "amount"
     with pytest.raises(InputError, match="after as_of"):
         segment_customers(shop(), as_of="2020-01-01")
+
+
+def simulated_shop(n=400, days=540, seed=11, growth=0.0):
+    """Customers who buy at Poisson rates and leave at random; arrivals grow by `growth`/day."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    weights = np.exp(growth * np.arange(days))
+    starts = rng.choice(days, size=n, p=weights / weights.sum())
+    for c, start in enumerate(starts):
+        rate = rng.gamma(0.8, 1 / 40)  # about one purchase in 50 days
+        leave = rng.beta(1.0, 4.0)
+        t = float(start)
+        while t < days:
+            rows.append((f"c{c}", pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(t)),
+                         float(rng.integers(5, 80))))
+            if rng.random() < leave:
+                break
+            t += rng.exponential(1 / rate)
+    return pd.DataFrame(rows, columns=["customer_id", "created_at", "amount"])
+
+
+def test_vocabulary_is_the_eight_readme_names_with_shopify_groups():
+    assert SEGMENTS == ("Champions", "Loyal", "Potential loyalists", "New", "At risk",
+                        "Can't lose them", "Hibernating", "Lost")
+    assert set(SHOPIFY_RFM_GROUP) == set(SEGMENTS)
+    assert SHOPIFY_RFM_GROUP["Can't lose them"] == "PREVIOUSLY_LOYAL"
+    assert SHOPIFY_RFM_GROUP["Lost"] == "DORMANT"
+    table = segment_customers(simulated_shop(), seasonal=False)
+    assert set(table["segment"]) <= set(SEGMENTS)
+    assert (table["shopify_rfm_group"] == table["segment"].map(SHOPIFY_RFM_GROUP)).all()
+
+
+def test_names_agree_with_p_alive():
+    table = segment_customers(simulated_shop(), seasonal=False)
+    by = table.groupby("segment")["p_alive"]
+    assert "Lost" in by.groups and by.max()["Lost"] < 0.5
+    for name in ("Champions", "Loyal", "Potential loyalists"):
+        if name in by.groups:
+            assert by.min()[name] >= 0.5, name
+    for name in ("Hibernating", "At risk", "Can't lose them"):
+        if name in by.groups:
+            assert by.min()[name] >= 0.1, name
+    # the same rules on hand-picked scores
+    assert name_segments([1, 5, 2], [1, 5, 4], [1, 5, 4], p_alive=[0.8, 0.3, 0.05]).tolist() \
+        == ["Hibernating", "Can't lose them", "Lost"]
+
+
+def test_one_time_buyers_p_alive_falls_with_time_since_purchase():
+    table = segment_customers(simulated_shop(), seasonal=False)
+    assert table.attrs["repeat_model"] in {"MBG/NBD", "BG/NBD"}
+    model = ModifiedBetaGeoModel().fit([0, 0, 3, 5, 1], [0, 0, 60, 80, 10],
+                                       [20, 300, 100, 100, 200])
+    p = model.probability_alive([0, 0, 0], [0, 0, 0], [5, 100, 1000])
+    assert p[0] > p[1] > p[2] and p[2] < 0.5
+    bg = BetaGeoModel().fit([0, 0, 3, 5, 1], [0, 0, 60, 80, 10], [20, 300, 100, 100, 200])
+    assert (bg.probability_alive([0, 0], [0, 0], [5, 1000]) == 1.0).all()  # the BG/NBD flaw
+
+
+def test_modified_model_recovers_simulated_parameters():
+    rng = np.random.default_rng(5)
+    n, horizon = 3000, 200.0
+    r, alpha, a, b = 0.6, 15.0, 1.0, 4.0
+    lam, p = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    x, t_x = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t = 0.0
+        while rng.random() >= p[i]:  # MBG/NBD: may leave right after the first purchase too
+            t += rng.exponential(1 / lam[i])
+            if t > horizon:
+                break
+            x[i], t_x[i] = x[i] + 1, t
+    model = ModifiedBetaGeoModel().fit(x, t_x, np.full(n, horizon))
+    assert model.params_["r"] == pytest.approx(r, rel=0.3)
+    assert model.params_["a"] / (model.params_["a"] + model.params_["b"]) == \
+        pytest.approx(a / (a + b), abs=0.08)
+    new = model.expected_new_customer([0.0, 50.0, 200.0])
+    assert new[0] == 0 and 0 < new[1] < new[2] < r / alpha * 200
+
+
+def test_totals_follow_a_growing_shop():
+    growing = simulated_shop(n=900, days=720, growth=0.004, seed=3)
+    table = segment_customers(growing, horizon_days=90)
+    flat = segment_customers(growing, horizon_days=90, seasonal=False)
+    assert table.attrs["total_scale"] == pytest.approx(
+        table["expected_purchases"].sum() / flat["expected_purchases"].sum())
+    # each customer keeps their share from the repeat-purchase model
+    share = table["expected_purchases"] / table["expected_purchases"].sum()
+    assert np.allclose(share, flat["expected_purchases"] / flat["expected_purchases"].sum())
+    assert 1 / 3 <= table.attrs["total_scale"] <= 3
+
+
+def test_order_lines_are_grouped_by_order_id_and_guests_are_counted():
+    lines = pd.DataFrame({
+        "order_id": ["#1", "#1", "#2", "#3", "#3", "#4"],
+        "customer_id": ["a", "a", "a", "b", "b", None],
+        "created_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:00",
+                                      "2024-02-01 09:00", "2024-01-15 12:00",
+                                      "2024-01-15 12:00", "2024-01-20 08:00"]),
+        "amount": [10.0, 5.0, 20.0, 7.0, 3.0, 50.0],
+        "product_id": ["x", "y", "x", "x", "z", "y"],
+    })
+    table = segment_customers(lines, seasonal=False).set_index("customer_id")
+    assert table.loc["a", "frequency"] == 2 and table.loc["a", "monetary"] == 35.0
+    assert table.loc["b", "frequency"] == 1 and table.loc["b", "monetary"] == 10.0
+    assert table.attrs["left_out_no_customer"] == 1
+    with pytest.raises(InputError, match="order_id") as err:
+        segment_customers(lines.drop(columns="order_id"))
+    assert "order lines" in str(err.value)
+    with pytest.raises(InputError, match="no order has a customer"):
+        segment_customers(lines.assign(customer_id=None))
 
 
 # ---------------------------------------------------------------------------- command line
@@ -189,7 +304,7 @@ def test_cli_to_stdout():
     write_orders(buffer, shop())
     result = CliRunner().invoke(main, ["segments", "-"], input=buffer.getvalue())
     assert result.exit_code == 0, result.output
-    assert pd.read_csv(io.StringIO(result.output))["customer_id"].nunique() == 45
+    assert pd.read_csv(io.StringIO(result.stdout))["customer_id"].nunique() == 45
 
 
 def test_cli_bad_input_exits_2_naming_file_row_and_column(tmp_path):
@@ -239,7 +354,7 @@ def test_excel_bad_input_is_one_message_cell(udfs):
     cases = [
         ((("a",), ("b",)), (("2024-01-01",), ("soon",)), ((1.0,), (2.0,)), "position 2"),
         ((("a",), ("b",)), (("2024-01-01",), ("2024-01-02",)), ((1.0,), ("x",)), "amounts"),
-        ((("a",), ("b",)), (("2024-01-01",),), ((1.0,), (2.0,)), "same number"),
+        ((("a",), ("b",)), (("2024-01-01",),), ((1.0,), (2.0,)), "same rows"),
         ((("a",), (None,)), (("2024-01-01",), ("2024-01-02",)), ((1.0,), (2.0,)), "empty"),
     ]
     for ids, dates, amounts, fragment in cases:
