@@ -1,0 +1,231 @@
+"""The newsvendor estimator: per item, the demand quantile at the critical ratio, with the
+learner chosen by its cost on the latest days of the history (time order, no shuffling)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from engine.errors import InputError
+from engine.perishables.candidates import (
+    ForestWeighted,
+    NeighboursWeighted,
+    PooledBoosting,
+    QuantileBoosting,
+    SampleAverage,
+    pinball_cost,
+)
+
+#: Learners by key; "pooled" is fitted across items, the others per item.
+CANDIDATES = {
+    "sample_average": SampleAverage, "forest": ForestWeighted, "neighbours": NeighboursWeighted,
+    "boosting": QuantileBoosting, "pooled": PooledBoosting,
+}
+DEFAULT_CANDIDATES = ("sample_average", "forest", "neighbours", "boosting", "pooled")
+#: Fewer rows than this per item: no learner is fitted, the sample average is used.
+MIN_ROWS = 28
+
+
+class NewsvendorRegressor(BaseEstimator):
+    """Order quantities for perishable items: the critical-ratio quantile of demand.
+
+    Parameters
+    ----------
+    critical_ratio : float or mapping of item to float, default=0.5
+        ``(price - cost) / (price - salvage)``: the chance of selling out the quantity
+        should equal this. One value for all items, or one per item of `groups`.
+    candidates : sequence of str, default=DEFAULT_CANDIDATES
+        Learners to choose from (keys of `CANDIDATES`).
+    validation_share : float, default=0.25
+        Share of each item's latest rows on which the candidates are compared.
+    selection : {"item", "all"}, default="item"
+        Choose a learner per item, or one for all items (by total relative cost).
+    random_state : int, default=0
+        Seed of the tree learners.
+
+    Attributes
+    ----------
+    choice_ : dict of item to str
+        The learner chosen per item.
+    validation_cost_ : DataFrame
+        Mean newsvendor cost (underage = ratio, overage = 1 - ratio) per item and learner
+        on the validation days.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"lag_level": np.full(200, 10.0), "x": rng.integers(0, 2, 200)})
+    >>> y = 10.0 + 10.0 * X["x"].to_numpy() + rng.normal(0, 1, 200)
+    >>> model = NewsvendorRegressor(0.9, candidates=("sample_average", "forest")).fit(X, y)
+    >>> q = model.predict(pd.DataFrame({"lag_level": [10.0, 10.0], "x": [0, 1]}))
+    >>> bool(q[1] - q[0] > 8), model.choice_
+    (True, {'all': 'forest'})
+    """
+
+    def __init__(self, critical_ratio: float | Mapping = 0.5, *,
+                 candidates: Sequence[str] = DEFAULT_CANDIDATES, validation_share: float = 0.25,
+                 selection: str = "item", random_state: int = 0):
+        self.critical_ratio = critical_ratio
+        self.candidates = candidates
+        self.validation_share = validation_share
+        self.selection = selection
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y, groups=None) -> NewsvendorRegressor:
+        """Compare the learners on each item's latest days, then refit the chosen on all.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Feature rows (see `engine.perishables.features.design`), in time order within
+            each item; must hold `lag_level` for the pooled learner.
+        y : array-like
+            Demand of each row's day.
+        groups : array-like, optional
+            Item of each row; all rows one item when absent.
+        """
+        unknown = set(self.candidates) - set(CANDIDATES)
+        if unknown or not self.candidates:
+            raise InputError(f"unknown candidates {sorted(unknown)}; choose from "
+                             f"{sorted(CANDIDATES)}")
+        if self.selection not in ("item", "all"):
+            raise InputError("selection must be 'item' or 'all'")
+        if not 0 < self.validation_share < 1:
+            raise InputError("validation_share must be between 0 and 1")
+        X = pd.DataFrame(X).reset_index(drop=True).astype(float)
+        y = np.asarray(y, dtype=float)
+        if len(X) != len(y) or not len(y):
+            raise InputError("X and y need the same, non-zero number of rows")
+        if not np.isfinite(y).all() or not np.isfinite(X.to_numpy()).all():
+            raise InputError("features and demand must be finite numbers")
+        groups = np.asarray(["all"] * len(y) if groups is None else groups, dtype=object)
+        self.items_ = list(pd.unique(groups))
+        self.ratio_ = {g: _ratio(self.critical_ratio, g) for g in self.items_}
+        rows = {g: np.flatnonzero(groups == g) for g in self.items_}
+        early, late = {}, {}
+        for g, r in rows.items():
+            n_val = int(round(len(r) * self.validation_share))
+            early[g], late[g] = (r[:-n_val], r[-n_val:]) if len(r) >= MIN_ROWS and n_val else \
+                (r, r[:0])
+        with threadpool_limits(1):  # small fits: threads only contend (and Pyodide has none)
+            costs = self._validate(X, y, early, late)
+            self.validation_cost_ = costs
+            self.choice_ = self._choose(costs)
+            self.models_, self.pooled_ = {}, {}
+            self._fit_models(X, y, rows, self.choice_, self.models_, self.pooled_,
+                             also_forest=True)
+        self.columns_ = list(X.columns)
+        return self
+
+    def predict(self, X: pd.DataFrame, groups=None) -> np.ndarray:
+        """The order quantity of each row (not rounded)."""
+        check_is_fitted(self, "models_")
+        X, groups = self._rows(X, groups)
+        out = np.zeros(len(X))
+        with threadpool_limits(1):
+            for g in pd.unique(groups):
+                r = np.flatnonzero(groups == g)
+                out[r] = self._predict(g, self.choice_[g], X.iloc[r], self.models_,
+                                       self.pooled_)
+        return np.maximum(out, 0.0)
+
+    def demand_distribution(self, X: pd.DataFrame, groups=None) -> list[tuple]:
+        """Per row, the training demands and their weights that describe the day's demand.
+
+        From the forest weights of the item (the sample average when the item has too few
+        days); this is what expected sales, waste and lost sales are computed from.
+        """
+        check_is_fitted(self, "models_")
+        X, groups = self._rows(X, groups)
+        out = [None] * len(X)
+        for g in pd.unique(groups):
+            r = np.flatnonzero(groups == g)
+            model = self.models_[g].get("forest") or self.models_[g].get("sample_average")
+            w = model.weights(X.iloc[r])
+            w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+            for i, row in enumerate(r):
+                out[row] = (model.y_, w[i])
+        return out
+
+    # -- internals -------------------------------------------------------------------
+
+    def _rows(self, X, groups):
+        X = pd.DataFrame(X).reset_index(drop=True)[self.columns_].astype(float)
+        groups = np.asarray(["all"] * len(X) if groups is None else groups, dtype=object)
+        missing = set(pd.unique(groups)) - set(self.items_)
+        if missing:
+            raise InputError(f"items not seen in fit: {sorted(map(str, missing))[:5]}")
+        return X, groups
+
+    def _validate(self, X, y, early, late) -> pd.DataFrame:
+        checked = [g for g in self.items_ if len(late[g])]
+        costs = pd.DataFrame(np.nan, index=self.items_, columns=list(self.candidates))
+        if not checked:
+            return costs
+        models, pooled = {}, {}
+        self._fit_models(X, y, {g: early[g] for g in checked},
+                         {g: list(self.candidates) for g in checked}, models, pooled)
+        for g in checked:
+            for key in self.candidates:
+                q = self._predict(g, key, X.iloc[late[g]], models, pooled)
+                costs.loc[g, key] = pinball_cost(y[late[g]], q, self.ratio_[g])
+        return costs
+
+    def _choose(self, costs: pd.DataFrame) -> dict:
+        fallback = "sample_average" if "sample_average" in self.candidates else \
+            self.candidates[0]
+        if self.selection == "all":
+            scale = costs.min(axis=1).replace(0, np.nan)
+            total = costs.div(scale, axis=0).mean(axis=0, skipna=True)
+            best = total.idxmin() if total.notna().any() else fallback
+            return {g: best for g in self.items_}
+        return {g: (costs.loc[g].idxmin() if costs.loc[g].notna().any() else fallback)
+                for g in self.items_}
+
+    def _fit_models(self, X, y, rows, wanted, models, pooled, also_forest=False):
+        for g, r in rows.items():
+            keys = wanted[g] if isinstance(wanted[g], list) else [wanted[g]]
+            if len(r) < MIN_ROWS:
+                keys = ["sample_average"]
+            elif also_forest and "forest" not in keys:
+                keys = keys + ["forest"]
+            models[g] = {}
+            for key in keys:
+                if key == "pooled":
+                    continue
+                models[g][key] = self._make(key).fit(X.iloc[r], y[r], self.ratio_[g])
+        for ratio in {self.ratio_[g] for g in rows}:
+            use = [g for g in rows if self.ratio_[g] == ratio and len(rows[g]) >= MIN_ROWS and
+                   "pooled" in (wanted[g] if isinstance(wanted[g], list) else [wanted[g]])]
+            if use:
+                r = np.concatenate([rows[g] for g in use])
+                pooled[ratio] = self._make("pooled").fit(X.iloc[r], y[r], ratio)
+
+    def _predict(self, g, key, X, models, pooled):
+        if key == "pooled" and self.ratio_[g] in pooled:
+            return pooled[self.ratio_[g]].predict(X)
+        model = models[g].get(key) or models[g].get("sample_average") or \
+            next(iter(models[g].values()))
+        return model.predict(X)
+
+    def _make(self, key):
+        cls = CANDIDATES[key]
+        if "random_state" in inspect.signature(cls).parameters:
+            return cls(random_state=self.random_state)
+        return cls()
+
+
+def _ratio(critical_ratio, item) -> float:
+    value = critical_ratio.get(item) if isinstance(critical_ratio, Mapping) else critical_ratio
+    if value is None:
+        raise InputError(f"no critical ratio for item {item!r}")
+    value = float(value)
+    if not 0 < value < 1:
+        raise InputError(f"critical ratio of item {item!r} must be between 0 and 1, got {value}")
+    return value
