@@ -94,6 +94,11 @@ def inject(frame: pd.DataFrame, rng: np.random.Generator, blocked: np.ndarray, n
     return frame.assign(amount=amount.round(2)), singles, weeks
 
 
+def holidays_in(frame: pd.DataFrame, country: str) -> np.ndarray:
+    names = holiday_calendar(country, frame["ds"])
+    return np.array([d in names for d in frame["ds"].dt.date], dtype=bool)
+
+
 def same_weekday_z(frame: pd.DataFrame) -> np.ndarray:
     """|day - median of the same weekday 4 weeks either side| / (1.4826 MAD) > threshold."""
     values = pd.Series(frame["amount"].to_numpy(float), index=frame["ds"])
@@ -139,8 +144,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, frame, country in series:
         out = detect_anomalies(frame, country=country)
-        names = holiday_calendar(country, frame["ds"])
-        is_holiday = frame["ds"].dt.date.map(lambda d: d in names).to_numpy(bool)
+        is_holiday = holidays_in(frame, country)
         out_of_line = is_holiday & (out["score"].to_numpy() > THRESHOLD)
         named = out_of_line & ~out["anomaly"].to_numpy() & out["reason"].str.contains(":")
         peers = {k: f(frame) for k, f in METHODS.items() if f is not None}
@@ -154,9 +158,7 @@ def main() -> None:
     for seed in range(args.first_seed, args.first_seed + args.runs):
         rng = np.random.default_rng(seed)
         for name, frame, country in series:
-            names = holiday_calendar(country, frame["ds"])
-            blocked = frame["ds"].dt.date.map(lambda d: d in names).to_numpy(bool) \
-                | (frame["amount"].to_numpy() <= 0)
+            blocked = holidays_in(frame, country) | (frame["amount"].to_numpy() <= 0)
             copy, singles, weeks = inject(frame, rng, blocked, 4, 4, 2)
             start = time.perf_counter()
             engine = detect_anomalies(copy, country=country)["anomaly"].to_numpy(bool)
