@@ -10,6 +10,7 @@ from connectors.cli import (
     demo,
     forecast,
     fraud,
+    perishables,
     reorder,
     segments,
     serve,
@@ -36,6 +37,7 @@ main.add_command(anomalies.anomalies)
 main.add_command(upsell.upsell)
 main.add_command(fraud.fraud)
 main.add_command(reorder.reorder)
+main.add_command(perishables.perishables)
 main.add_command(serve.serve)
 main.add_command(shop.shop)
 main.add_command(demo.demo)
