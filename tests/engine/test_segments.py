@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from connectors.cli import main
 from engine.errors import InputError
@@ -278,6 +280,44 @@ def test_order_lines_are_grouped_by_order_id_and_guests_are_counted():
     assert "order lines" in str(err.value)
     with pytest.raises(InputError, match="no order has a customer"):
         segment_customers(lines.assign(customer_id=None))
+
+
+@st.composite
+def order_books(draw):
+    """Small order histories: a few customers, repeated days, zero amounts, guests."""
+    n = draw(st.integers(1, 40))
+    customers = draw(st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", None]),
+                              min_size=n, max_size=n))
+    if all(c is None for c in customers):
+        customers[0] = "a"
+    offsets = draw(st.lists(st.integers(0, 900), min_size=n, max_size=n))
+    amounts = draw(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=n, max_size=n))
+    return pd.DataFrame({"customer_id": customers,
+                         "created_at": [AS_OF - pd.Timedelta(days=d) for d in offsets],
+                         "amount": amounts})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order_books(), st.sampled_from([7.0, 90.0, 365.0]))
+def test_property_no_crash_finite_deterministic_and_order_free(orders, horizon):
+    out = segment_customers(orders, horizon_days=horizon, seasonal=False)
+    assert list(out.columns) == SEGMENT_COLUMNS
+    assert set(out["segment"]) <= set(SEGMENTS)
+    assert out["p_alive"].between(0, 1).all()
+    assert np.isfinite(out["expected_purchases"]).all() and (out["expected_purchases"] >= 0).all()
+    assert (out.loc[out["segment"] == "Lost", "p_alive"] < 0.5).all()
+    assert out.attrs["left_out_no_customer"] == int(orders["customer_id"].isna().sum())
+    again = segment_customers(orders.sample(frac=1, random_state=2), horizon_days=horizon,
+                              seasonal=False)
+    pd.testing.assert_frame_equal(out, again)
+
+
+def test_seasonal_totals_are_deterministic_and_finite():
+    orders = simulated_shop(n=300, days=400, seed=9)
+    first = segment_customers(orders)
+    second = segment_customers(orders.sample(frac=1, random_state=0))
+    pd.testing.assert_frame_equal(first, second)
+    assert np.isfinite(first["expected_purchases"]).all()
 
 
 # ---------------------------------------------------------------------------- command line
