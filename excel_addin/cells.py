@@ -140,8 +140,11 @@ def _number_text(text: str) -> float | None:
     return float(clean) if _NUMBER_TEXT.match(clean) else None
 
 
-def grid(values: Any) -> list[list[Any]]:
-    """Whatever xlwings passes for a range (a cell, a row, rows) as a list of rows."""
+def grid(values: Any) -> list[Any]:
+    """Whatever xlwings passes for a range (a cell, a row, rows) as a list of rows.
+
+    Rows are not copied: a whole column selected (B:B) is a million of them.
+    """
     if values is None:
         return []
     if isinstance(values, np.ndarray):
@@ -150,17 +153,29 @@ def grid(values: Any) -> list[list[Any]]:
         return [[values]]
     if not values or not isinstance(values[0], list | tuple):
         return [list(values)]
-    return [list(row) for row in values]
+    return values if isinstance(values, list) else list(values)
 
 
-def _trim(rows: list[list[Any]]) -> list[list[Any]]:
+def _blank_row(row: Any) -> bool:
+    return all(c is None or is_blank(c) for c in row)
+
+
+def _trim(rows: list[Any]) -> list[list[Any]]:
     """Drop blank rows at the bottom and blank columns at the right of a selection."""
-    while rows and all(is_blank(c) for c in rows[-1]):
-        rows = rows[:-1]
+    end = len(rows)
+    while end and _blank_row(rows[end - 1]):
+        end -= 1
+    rows = rows[:end]
     width = max((len(r) for r in rows), default=0)
     while width and all(len(r) < width or is_blank(r[width - 1]) for r in rows):
         width -= 1
-    return [r[:width] + [None] * (width - len(r)) for r in rows]
+    return [list(r[:width]) + [None] * (width - len(r)) for r in rows]
+
+
+def _refuse_block(rows: list[list[Any]], name: str) -> None:
+    if len(rows) > 1 and len(rows[0]) > 1:
+        raise InputError(f"{name} is a range of {len(rows)} rows by {len(rows[0])} "
+                         "columns; select a single column")
 
 
 def cells_of(values: Any, name: str = "values") -> list[Any]:
@@ -169,13 +184,11 @@ def cells_of(values: Any, name: str = "values") -> list[Any]:
     A range of several rows and columns is refused, naming the argument.
     """
     rows = grid(values)
-    trimmed = _trim(rows)
-    if trimmed and len(trimmed) > 1 and len(trimmed[0]) > 1:
-        raise InputError(f"{name} is a range of {len(trimmed)} rows by {len(trimmed[0])} "
-                         "columns; select a single column")
     if len(rows) == 1:
         return list(rows[0])
-    return [row[0] if row else None for row in rows]
+    if rows and len(rows[0]) > 1:  # ranges are rectangles
+        _refuse_block(_trim(rows), name)
+    return [row[0] if len(row) else None for row in rows]
 
 
 def _is_date_cell(cell: Any) -> bool:
@@ -197,12 +210,15 @@ def _date_column(cells: list[Any]) -> bool:
 def _sales_cells(values: Any, name: str) -> list[Any]:
     """One column of cells; of two columns where one holds dates, the other one."""
     rows = _trim(grid(values))
-    if len(rows) > 1 and len(rows[0]) == 2:
+    if len(rows) == 1:
+        return rows[0]
+    if rows and len(rows[0]) == 2:
         columns = [[r[0] for r in rows], [r[1] for r in rows]]
         dated = [_date_column(c) for c in columns]
         if dated.count(True) == 1:
             return columns[dated.index(False)]
-    return cells_of(values, name)
+    _refuse_block(rows, name)
+    return [r[0] if r else None for r in rows]
 
 
 def _body(cells: list[Any]) -> tuple[int, list[Any]]:
@@ -352,10 +368,19 @@ def rows_of(columns: dict[str, Any], *, typed: tuple[str, ...] = (),
     top = {name: c[0] for name, c in cells.items()} if n else {}
     start = 1 if top and (any(is_header(top[name]) for name in typed)
                           or (header is not None and header(top))) else 0
-    keep = [i for i in range(start, n) if not all(is_blank(c[i]) for c in cells.values())]
+    end = max(_last_filled(c) for c in cells.values())
+    keep = [i for i in range(start, end) if not all(is_blank(c[i]) for c in cells.values())]
     if not keep:
         raise InputError(f"{' and '.join(cells)} are empty")
     return [i + 1 for i in keep], {name: [c[i] for i in keep] for name, c in cells.items()}
+
+
+def _last_filled(cells: list[Any]) -> int:
+    """One past the last non-blank cell."""
+    end = len(cells)
+    while end and (cells[end - 1] is None or is_blank(cells[end - 1])):
+        end -= 1
+    return end
 
 
 def text_cell(cell: Any, name: str) -> str:
