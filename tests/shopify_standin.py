@@ -289,13 +289,13 @@ class ShopifyStandIn:
 
     def _token(self, request: Request) -> Response:
         shop = self._shop(request)
-        if self.token_gate is not None:
-            self.token_gate.wait(30)
         try:
             body = json.loads(request.get_data(as_text=True))
         except ValueError:
             return _json({"error": "invalid_request"}, 400)
         self.token_requests.append({"shop": shop, "grant_type": body.get("grant_type")})
+        if self.token_gate is not None:
+            self.token_gate.wait(8)
         if body.get("client_id") != self.api_key or body.get("client_secret") != self.api_secret:
             return _json({"error": "invalid_client"}, 401)
         grant = body.get("grant_type")
