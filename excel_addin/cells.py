@@ -311,9 +311,11 @@ def date_from(cell: Any, name: str, position: int) -> pd.Timestamp:
     where = f"at position {position}"
     if isinstance(cell, dt.date):
         return pd.Timestamp(cell)
-    if isinstance(cell, int | float) and not isinstance(cell, bool) and math.isfinite(cell) \
-            and 0 < cell < 2958466:
+    if is_serial_datetime(cell):
         return serial_to_date(cell)
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        raise InputError(f"{name} has the number {cell:g} {where}, which is no date from 1990 "
+                         f"to 2099 (Excel stores those as {SERIAL_DATES[0]} to {SERIAL_DATES[1]})")
     if is_error(cell):
         raise InputError(f"{name} has the error {cell.strip()} {where}; expected a date")
     text = str(cell).strip() if isinstance(cell, str) else ""

@@ -394,3 +394,11 @@ def test_total_rows_text_numbers_and_blanks_above_the_header(udfs):
                            ("2024-03-04", "the date 2024-03-04")):
         assert_message(call(udfs.SAFETY_STOCK, col([text] + SALES), 2.0), "sales", fragment,
                        "position 1")
+
+
+def test_amounts_passed_as_dates_are_refused(udfs):
+    dates, amounts = revenue()
+    assert_message(call(udfs.ANOMALIES, col(amounts), col(amounts)),
+                   "dates has the number", "position 1", "no date")
+    assert_message(call(udfs.ANOMALIES, col(dates), col([serial(d) for d in dates])),
+                   "amounts looks like dates")
