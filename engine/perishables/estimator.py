@@ -27,7 +27,9 @@ CANDIDATES = {
     "sample_average": SampleAverage, "forest": ForestWeighted, "neighbours": NeighboursWeighted,
     "boosting": QuantileBoosting, "pooled": PooledBoosting,
 }
-DEFAULT_CANDIDATES = ("sample_average", "forest", "neighbours", "boosting", "pooled")
+#: "blend": the mean of the learned quantiles of the other candidates (no sample average).
+BLEND = "blend"
+DEFAULT_CANDIDATES = ("sample_average", "forest", "neighbours", "boosting", "pooled", BLEND)
 #: Fewer rows than this per item: no learner is fitted, the sample average is used.
 MIN_ROWS = 28
 
@@ -90,7 +92,7 @@ class NewsvendorRegressor(BaseEstimator):
         groups : array-like, optional
             Item of each row; all rows one item when absent.
         """
-        unknown = set(self.candidates) - set(CANDIDATES)
+        unknown = set(self.candidates) - set(CANDIDATES) - {BLEND}
         if unknown or not self.candidates:
             raise InputError(f"unknown candidates {sorted(unknown)}; choose from "
                              f"{sorted(CANDIDATES)}")
@@ -118,8 +120,8 @@ class NewsvendorRegressor(BaseEstimator):
             self.validation_cost_ = costs
             self.choice_ = self._choose(costs)
             self.models_, self.pooled_ = {}, {}
-            self._fit_models(X, y, rows, self.choice_, self.models_, self.pooled_,
-                             also_forest=True)
+            self._fit_models(X, y, rows, {g: self._needs([k]) for g, k in self.choice_.items()},
+                             self.models_, self.pooled_, also_forest=True)
         self.columns_ = list(X.columns)
         return self
 
@@ -170,7 +172,7 @@ class NewsvendorRegressor(BaseEstimator):
             return costs
         models, pooled = {}, {}
         self._fit_models(X, y, {g: early[g] for g in checked},
-                         {g: list(self.candidates) for g in checked}, models, pooled)
+                         {g: self._needs(self.candidates) for g in checked}, models, pooled)
         for g in checked:
             for key in self.candidates:
                 q = self._predict(g, key, X.iloc[late[g]], models, pooled)
@@ -207,7 +209,19 @@ class NewsvendorRegressor(BaseEstimator):
                 r = np.concatenate([rows[g] for g in use])
                 pooled[ratio] = self._make("pooled").fit(X.iloc[r], y[r], ratio)
 
+    def _needs(self, keys) -> list[str]:
+        """The learners to fit for `keys`: a blend needs its parts."""
+        parts = [k for k in self.candidates if k not in ("sample_average", BLEND)]
+        out = [k for k in keys if k != BLEND] + (parts if BLEND in keys else [])
+        return list(dict.fromkeys(out)) or ["sample_average"]
+
     def _predict(self, g, key, X, models, pooled):
+        if key == BLEND:
+            parts = [k for k in self.candidates if k not in ("sample_average", BLEND)
+                     and (k in models[g] or (k == "pooled" and self.ratio_[g] in pooled))]
+            if parts:
+                return np.mean([self._predict(g, k, X, models, pooled) for k in parts], axis=0)
+            key = "sample_average"
         if key == "pooled" and self.ratio_[g] in pooled:
             return pooled[self.ratio_[g]].predict(X)
         model = models[g].get(key) or models[g].get("sample_average") or \
