@@ -22,6 +22,6 @@ def ANOMALIES(dates, amounts):
     at, cells = rows_of({"dates": dates, "amounts": amounts}, typed=("dates", "amounts"))
     frame = pd.DataFrame({"ds": dates_from(cells["dates"], "dates", at),
                           "amount": numbers_from(cells["amounts"], "amounts", at, blank=None)})
-    with about("dates and amounts", columns=ARGUMENTS):
+    with about("dates and amounts", columns=ARGUMENTS, positions=at):
         flags = detect_anomalies(frame)
     return spill(flags[["anomaly", "reason", "expected"]])

@@ -60,14 +60,15 @@ def never_raises(function: Callable) -> Callable:
 
 
 @contextlib.contextmanager
-def about(name: str, *, columns: dict[str, str] | None = None,
-          header_rows: int = 1) -> Iterator[None]:
+def about(name: str, *, columns: dict[str, str] | None = None, header_rows: int = 1,
+          positions: list[int] | None = None) -> Iterator[None]:
     """Name the argument in any `InputError` raised inside, with the row of the range at fault.
 
     The message ends with where the fault is: `(items_table, row 3, column 'lead_time')`.
     The engine counts data rows from 0; a person counts the rows of the range, header
     included, from 1. `columns` maps an engine column to the argument that holds it, for
-    functions that take one range per column.
+    functions that take one range per column; `positions` are then the range positions of
+    the engine's rows (see `rows_of`).
     """
     try:
         yield
@@ -75,7 +76,10 @@ def about(name: str, *, columns: dict[str, str] | None = None,
         said = err.message
         if columns and err.column in columns:
             where = [columns[err.column]]
-            where += [f"position {err.row + 1 + header_rows}"] if err.row is not None else []
+            if err.row is not None:
+                at = positions[err.row] if positions and err.row < len(positions) else \
+                    err.row + 1 + header_rows
+                where.append(f"position {at}")
         else:
             where = [name]
             if err.row is not None and "row " not in said:

@@ -34,6 +34,6 @@ def CUSTOMER_SEGMENTS(customer_ids, dates, amounts):
                         for c, i in zip(cells["customer_ids"], at, strict=True)],
         "created_at": dates_from(cells["dates"], "dates", at),
         "amount": numbers_from(cells["amounts"], "amounts", at, blank=None)})
-    with about("customer_ids, dates and amounts", columns=ARGUMENTS):
+    with about("customer_ids, dates and amounts", columns=ARGUMENTS, positions=at):
         table = segment_customers(orders)
     return spill(table.round({"p_alive": 4, "expected_purchases": 4}))

@@ -292,7 +292,8 @@ def test_customer_segments_header_date_numbers_and_room_below(udfs):
                                                             + days[3:]), col(amounts)),
                    "dates", "day-first or month-first")
     negative = amounts[:3] + [-10.0] + amounts[4:]
-    assert_message(call(udfs.CUSTOMER_SEGMENTS, col(ids), col(days), col(negative)), "amounts")
+    assert_message(call(udfs.CUSTOMER_SEGMENTS, col(["Customer"] + ids), col(["Date"] + days),
+                        col(["Amount"] + negative)), "(amounts, position 5)")
 
 
 # ------------------------------------------------------------------------ ANOMALIES
