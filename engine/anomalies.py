@@ -295,8 +295,8 @@ def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
     day_scale = _weekday_scales(resid, weekday, holiday != "", scale) if weekly \
         else np.full(n, scale)
     z = np.where(np.isfinite(resid), np.abs(resid - np.median(resid)) / day_scale, 0.0)
-    shifts = _level_shifts(drift / day_scale, threshold, holiday != "",
-                           SHIFT_MIN_EFFECT / scale if ratio_mode else SHIFT_MIN_EFFECT * 4)
+    shifts = _level_shifts(drift / day_scale, drift, threshold, holiday != "",
+                           SHIFT_MIN_EFFECT if ratio_mode else SHIFT_MIN_EFFECT * 4 * scale)
     shift_reason = [""] * n
     shift_score = np.zeros(n)
     for lo, hi, stat in shifts:
@@ -322,7 +322,7 @@ def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
                         "level_shifts": len(shifts)}}
 
 
-def _level_shifts(u: np.ndarray, threshold: float, holiday: np.ndarray,
+def _level_shifts(u: np.ndarray, drift: np.ndarray, threshold: float, holiday: np.ndarray,
                   min_effect: float) -> list[tuple[int, int, float]]:
     """Runs of days (start, stop, score) whose residuals stay on one side: a level shift.
 
@@ -330,8 +330,9 @@ def _level_shifts(u: np.ndarray, threshold: float, holiday: np.ndarray,
     window of 3 to 28 consecutive rows (binary segmentation by the largest standardised
     window mean, repeated on what is left): the window's mean of `u`, clipped at 4 so one
     wild day cannot make a run, times sqrt(length). A window counts when that score
-    reaches `threshold` + 1.5 and its median is a real change (`min_effect` sd: about a
-    26% drop or a 35% rise on positive amounts). Holidays neither make nor break a run.
+    reaches `threshold` + 1.5 and the median of its `drift` (the rows against their usual
+    level) is a real change, `min_effect` or more: a log ratio of 0.3 (a 26% drop or a 35%
+    rise) on positive amounts. Holidays neither make nor break a run.
     """
     n = len(u)
     if n < SHIFT_MIN_DAYS:
@@ -355,7 +356,7 @@ def _level_shifts(u: np.ndarray, threshold: float, holiday: np.ndarray,
             break
         lo, hi = _trim(u, lo, hi)
         free[lo:hi] = False
-        if hi - lo >= SHIFT_MIN_DAYS and abs(float(np.median(u[lo:hi]))) >= min_effect:
+        if hi - lo >= SHIFT_MIN_DAYS and abs(float(np.median(drift[lo:hi]))) >= min_effect:
             found.append((lo, hi, stat))
     return sorted(found)
 
