@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.excel_harness import NA, call
 
@@ -403,3 +405,32 @@ def test_amounts_passed_as_dates_are_refused(udfs):
                    "dates has the number", "position 1", "no date")
     assert_message(call(udfs.ANOMALIES, col(dates), col([serial(d) for d in dates])),
                    "amounts looks like dates")
+
+
+# ------------------------------------------------------------- the cell readers, by property
+
+CELL = st.one_of(st.none(), st.floats(allow_nan=False, width=32), st.integers(-10**6, 10**6),
+                 st.text(max_size=6), st.booleans(), st.sampled_from(["#N/A", "#VALUE!", " "]),
+                 st.datetimes(min_value=dt.datetime(1995, 1, 1),
+                              max_value=dt.datetime(2090, 1, 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELL, max_size=30), st.integers(0, 5))
+def test_reading_a_column_is_an_answer_or_a_named_refusal(cells, blanks):
+    from engine.errors import InputError
+    from excel_addin.cells import column_of_numbers, is_header
+
+    def read(values):
+        try:
+            return column_of_numbers(values, "values")
+        except InputError as err:
+            assert err.message.startswith("values"), err.message
+            return None
+
+    bare = read([[c] for c in cells])
+    if bare is not None:
+        assert np.isfinite(bare).all()
+        selected = read([["Units"]] + [[c] for c in cells] + [[None]] * blanks)
+        if not any(is_header(c) for c in cells):  # no header of its own: the same numbers
+            assert selected is not None and selected.tolist() == bare.tolist()
