@@ -13,6 +13,7 @@ from engine.inventory.demand import DemandForecast, forecast_demand, periods_per
 from engine.inventory.eoq import economic_order_quantity, round_order_quantity
 from engine.inventory.leadtime import cumulative, lead_time_demand
 from engine.inventory.policy import ReorderPolicy
+from engine.validation import finite_values
 
 #: A stock-out further away than this is no stock-out in sight (no date is given).
 STOCKOUT_HORIZON_DAYS = 3 * 365
@@ -211,9 +212,7 @@ def plan_values(values, lead_time: float, *, service_level: float = 0.95,
     Missing values count as zero sales; the order quantity is the lead-time demand (no
     costs are known); `season_length=0` detects the season. Returns one `PLAN_COLUMNS` row.
     """
-    y = np.nan_to_num(np.asarray(values, dtype=float).ravel(), nan=0.0)
-    if not np.isfinite(y).all():
-        raise InputError("sales must be finite numbers")
+    y = np.nan_to_num(finite_values(values, "sales"), nan=0.0)
     sold = np.flatnonzero(y != 0)
     y = y[sold[0]:] if sold.size else y
     if len(y) < 3:
