@@ -35,6 +35,7 @@ from webhooks import advice, catalog, charts, demo, shops
 from webhooks.auth import session_token_required, valid_shop
 from webhooks.queue import huey
 from webhooks.storage import db
+from webhooks.tasks import catalog as catalog_tasks
 
 bp = Blueprint("dashboard", __name__)
 log = logging.getLogger("shelfwise.dashboard")
@@ -73,12 +74,10 @@ def page():
 def refresh():
     """Recompute now (session token in ``Authorization: Bearer``, as App Bridge's fetch
     sends it): queued once per shop until it has run; the demo runs it at once."""
-    from webhooks import catalog_jobs
-
     if demo.is_demo(current_app.config, g.shop):
         try:
             with huey.lock_task(f"shelfwise-recompute-{g.shop}"):
-                catalog_jobs.recommend_shop.call_local(g.shop, write=False)  # in process
+                catalog_tasks.recommend_shop.call_local(g.shop, write=False)  # in process
         except TaskLockedException:
             return {"status": "running"}, 202
         return {"status": "done"}, 200
@@ -92,8 +91,6 @@ def queue_recompute(domain: str) -> str:
     last one was queued; it stops counting once advice newer than it is stored, or after
     `RECOMPUTE_PENDING_SECONDS` (a recompute that died).
     """
-    from webhooks import catalog_jobs
-
     marker = f"shelfwise-recompute-queued-{domain}"
     try:
         with huey.lock_task(f"shelfwise-recompute-{domain}"):
@@ -103,7 +100,7 @@ def queue_recompute(domain: str) -> str:
                 if computed is None or computed.timestamp() < queued_at:
                     return "already queued"
             huey.put(marker, time.time())
-            status = catalog_jobs.refresh(domain)
+            status = catalog_tasks.refresh(domain)
             if status not in ("sync started", "recommending"):  # nothing was queued
                 huey.delete(marker)
             return status

@@ -15,9 +15,9 @@ from connectors.cli.demo import build_demo_app
 from connectors.demo_store import DEMO_SHOP
 from tests.app_support import API_KEY, API_SECRET, SECRET_KEY, session_token
 from webhooks import advice, create_app, demo, shops
-from webhooks.catalog_jobs import customers_redact
 from webhooks.queue import huey
 from webhooks.storage import CatalogSync, Order, db
+from webhooks.tasks.privacy import customers_redact
 
 SECTIONS = ("forecasts", "reorder", "upsell", "orders", "segments", "anomalies")
 
@@ -159,10 +159,10 @@ def test_recompute_now_in_demo_mode(demo_app):
 
 
 def test_recompute_now_needs_a_session_token(plain_app, monkeypatch):
-    from webhooks import catalog_jobs
+    from webhooks.tasks import catalog as catalog_tasks
 
     asked = []
-    monkeypatch.setattr(catalog_jobs, "refresh", lambda shop: asked.append(shop) or "queued")
+    monkeypatch.setattr(catalog_tasks, "refresh", lambda shop: asked.append(shop) or "queued")
     client = plain_app.test_client()
     assert client.post(f"/dashboard/refresh?shop={DEMO_SHOP}").status_code in (302, 401)
     assert asked == []

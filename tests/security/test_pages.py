@@ -1,6 +1,7 @@
 """Issue 13, the pages: framing, CSV formulas, key rotation, the recompute button, the
 patch-id-token page, session-token claims, XSS and oversized requests, as a hostile
-reviewer attacks them (Flask test client on a real SQLite database and queue)."""
+reviewer attacks them (Flask test client on a real SQLite database and queue; `app`,
+`client`, `standin` and `token` come from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from tests.app_support import (
     register_token,
     session_token,
 )
-from tests.shopify_standin import ShopifyStandIn
 from webhooks import create_app, dashboard, shops
 from webhooks.queue import huey
 from webhooks.storage import Shop, db
@@ -52,26 +52,6 @@ def page_url(path: str = "/dashboard", shop: str = SHOP, token: str | None = Non
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def standin():
-    with ShopifyStandIn(API_KEY, API_SECRET) as server:
-        yield server
-
-
-@pytest.fixture
-def app(tmp_path, standin):
-    huey.immediate = True
-    app = create_app(app_config(tmp_path, standin.origin))
-    register_token(app, standin)
-    yield app
-    huey.immediate = False
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 # --- 2. framing ------------------------------------------------------------------------------
@@ -373,7 +353,7 @@ def hostile_insights(titles: list[str], skus: list[str]) -> dict:
 
 
 @pytest.fixture
-def hostile_store(app):
+def hostile_store(app, token):
     """The shop's stored advice names products, SKUs, orders and segments hostilely."""
     from webhooks import advice
 
