@@ -105,11 +105,12 @@ def whole_number(value: Any, name: str, *, low: int = 1, high: int | None = None
 
 
 def fraction(value: Any, name: str) -> float:
-    """A share such as a service level: 0.95, or 95 read as 95 %.
+    """A level such as a service level: 0.95, or 95 read as 95 %.
 
-    A value below 1 is a fraction; a value from 1 up to (not including) 100 is a
+    A value below 1 is a fraction; a value from 50 up to (not including) 100 is a
     percentage, because people type 95 for 95 % (Excel's 95% cell already arrives as
-    0.95). 0, 1 (100 % is never reachable), 100 and more, negatives and text are refused.
+    0.95). Values from 1 to 50 are refused as ambiguous (1.5 is neither 150 % nor a
+    plausible 1.5 %), and so are 0, 100 and more, negatives and text.
 
     Examples
     --------
@@ -119,9 +120,9 @@ def fraction(value: Any, name: str) -> float:
     x = _real(value, name)
     if math.isfinite(x) and 0 < x < 1:
         return x
-    if math.isfinite(x) and 1 < x < 100:
+    if math.isfinite(x) and 50 <= x < 100:
         return round(x / 100, 12)
-    raise InputError(f"{name} must be a share between 0 and 100 % (type 0.95 or 95), "
+    raise InputError(f"{name} must be a share below 100 %, typed 0.95 or 95, "
                      f"got {_shown(value)}")
 
 

@@ -124,7 +124,7 @@ def test_service_level_typed_as_95_is_95_percent(udfs):
         call(udfs.SAFETY_STOCK, AS_SELECTED, 4.0, 0.9)
     assert call(udfs.FORECAST_DEMAND, AS_SELECTED, 3.0, 0.0, 95.0) == \
         call(udfs.FORECAST_DEMAND, AS_SELECTED, 3.0, 0.0, 0.95)
-    for bad in (0.0, 1.0, 100.0, 250.0, -5.0, "high", True):
+    for bad in (0.0, 1.0, 1.5, 20.0, 100.0, 250.0, -5.0, "high", True):
         assert_message(call(udfs.REORDER_POINT, AS_SELECTED, 4.0, bad), "service_level")
         assert_message(call(udfs.FORECAST_DEMAND, AS_SELECTED, 3.0, 0.0, bad), "level")
 
