@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 
-def run(workers: int = 4, worker_type: str = "thread") -> None:
-    """Run a consumer of the configured queue until stopped."""
+def run(workers: int = 4, worker_type: str = "thread", nice: int = 0) -> None:
+    """Run a consumer of the configured queue until stopped.
+
+    `nice` lowers the worker's CPU priority (Unix), so that beside the web server on the
+    same machine, acknowledging webhooks goes first and background scoring waits.
+    """
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s "
                                                    "%(message)s")
     from webhooks import create_app, deliveries, queue, tasks
@@ -30,8 +37,10 @@ def run(workers: int = 4, worker_type: str = "thread") -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m webhooks.worker", description=__doc__)
     parser.add_argument("--workers", type=int, default=4, help="worker threads (default 4)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="lower the CPU priority by this much (default 0)")
     args = parser.parse_args(argv)
-    run(workers=args.workers)
+    run(workers=args.workers, nice=args.nice)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ class _Supervisor:
         self.delay = 0.5
 
     def start(self) -> None:
+        # beside the web server, webhook answers go first: the worker runs at nice 10
         self.proc = subprocess.Popen([sys.executable, "-m", "webhooks.worker", "--workers",
-                                      str(self.workers)])
+                                      str(self.workers), "--nice", "10"])
         self.started = time.monotonic()
         threading.Thread(target=self._watch, name="shelfwise-worker-watch", daemon=True).start()
 

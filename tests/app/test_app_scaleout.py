@@ -16,7 +16,6 @@ import pytest
 from tests import load_harness as lh
 from tests.app_support import API_KEY, API_SECRET, SHOP
 from tests.shopify_standin import ShopifyStandIn
-from tests.app.test_app_load import check_run
 
 POSTGRES = os.environ.get("SHELFWISE_TEST_POSTGRES_URL",
                           "postgresql://shelfwise:shelfwise@127.0.0.1:5432/shelfwise_test")
@@ -128,5 +127,5 @@ def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, 
         for proc in [web, *workers]:
             lh.stop(proc)
     assert restarted and restarted[0] < len(result.orders)
-    check_run(result, standin, result.orders, n_written, settled)
+    lh.check_run(result, standin, n_written, settled)
     assert stored and all(token not in row[0] for row in stored)
