@@ -151,6 +151,11 @@ def grid(values: Any) -> list[Any]:
     """
     if values is None:
         return []
+    if isinstance(values, pd.DataFrame):  # called from Python: the header row, then the rows
+        return [list(values.columns)] + values.astype(object).where(values.notna(), None) \
+            .to_numpy().tolist()
+    if isinstance(values, pd.Series):
+        return [[v] for v in values.astype(object).where(values.notna(), None)]
     if isinstance(values, np.ndarray):
         values = values.tolist()
     if not isinstance(values, list | tuple):

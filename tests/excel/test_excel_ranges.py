@@ -434,3 +434,15 @@ def test_reading_a_column_is_an_answer_or_a_named_refusal(cells, blanks):
         selected = read([["Units"]] + [[c] for c in cells] + [[None]] * blanks)
         if not any(is_header(c) for c in cells):  # no header of its own: the same numbers
             assert selected is not None and selected.tolist() == bare.tolist()
+
+
+def test_called_from_python_with_pandas_and_plain_lists(udfs):
+    import pandas as pd
+
+    by_excel = call(udfs.REORDER_POINT, AS_SELECTED, 3.0)[0][0]
+    assert udfs.REORDER_POINT(pd.Series(SALES), 3) == by_excel
+    assert udfs.REORDER_POINT(SALES + [None] * 4, 3) == by_excel
+    sales = pd.DataFrame(sales_table()[1:], columns=sales_table()[0])
+    items = pd.DataFrame(ITEMS[1:], columns=ITEMS[0])
+    assert udfs.REORDER_PLAN(sales, items) == call(udfs.REORDER_PLAN, tuple(sales_table()),
+                                                   tuple(ITEMS))
