@@ -7,14 +7,16 @@ import io
 import json
 import re
 from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from connectors.cli.demo import build_demo_app
 from connectors.demo_store import DEMO_SHOP
-from tests.app_support import API_KEY, API_SECRET, SECRET_KEY, session_token
-from webhooks import advice, create_app, demo, shops
+from tests.app_support import API_KEY, API_SECRET, SECRET_KEY, SHOP, session_token
+from webhooks import advice, create_app, dashboard, demo, shops
 from webhooks.queue import huey
 from webhooks.storage import CatalogSync, Order, db
 from webhooks.tasks.privacy import customers_redact
@@ -169,3 +171,105 @@ def test_recompute_now_needs_a_session_token(plain_app, monkeypatch):
     res = client.post(f"/dashboard/refresh?shop={DEMO_SHOP}",
                       headers={"Authorization": f"Bearer {session_token(DEMO_SHOP)}"})
     assert res.status_code == 202 and asked == [DEMO_SHOP]
+
+
+# --- the pages are templates: same page as the f-string version, no markup in Python ---------
+
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "dashboard"
+
+
+class _Page(HTMLParser):
+    """A page as a list of elements (tag, attributes) and texts, whitespace normalised."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[tuple] = []
+        self._text = ""
+
+    def _flush(self):
+        if " ".join(self._text.split()):
+            self.items.append(("text", " ".join(self._text.split())))
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        self._flush()
+        attrs = {k: re.sub(r"&sig=[^&]+", "&sig=…", v or "") for k, v in attrs}
+        if not (tag == "link" or (tag == "script" and "src" in attrs)):  # now static files
+            self.items.append((tag, sorted(attrs.items())))
+
+    def handle_endtag(self, tag):
+        self._flush()
+        if tag != "script":
+            self.items.append(("/" + tag,))
+
+    def handle_data(self, data):
+        self._text += data
+
+
+def _elements(html: str) -> list[tuple]:
+    page = _Page()
+    page.feed(re.sub(r"<(script|style)>.*?</\1>", "", html, flags=re.S))  # inline, before
+    page.close()
+    return page.items
+
+
+def _stored_insights() -> dict:
+    """The stored advice behind tests/data/dashboard/before.html (a slice of the demo's)."""
+    fixture = json.loads((REFERENCE / "insights.json").read_text(encoding="utf-8"))
+    computed = datetime.fromisoformat(fixture.pop("computed"))
+    insights = {kind: (content, computed) for kind, content in fixture.items()
+                if kind != "window"}
+    insights["_window"] = (datetime.fromisoformat(fixture["window"]), None)
+    return insights
+
+
+def test_the_page_is_the_one_the_f_strings_wrote(client, token, monkeypatch):
+    """before.html was rendered by the f-string dashboard (commit 4a5bcb4^) from
+    insights.json; the templates give the same elements, attributes and texts."""
+    monkeypatch.setattr(dashboard, "_insights", lambda domain: _stored_insights())
+    res = client.get(f"/dashboard?shop={SHOP}&embedded=1&id_token={session_token(SHOP)}")
+    assert res.status_code == 200
+    before = (REFERENCE / "before.html").read_text(encoding="utf-8")
+    assert _elements(res.get_data(as_text=True)) == _elements(before)
+
+
+def test_typical_revenue_is_the_models_expected_value(client, token, monkeypatch):
+    insights = _stored_insights()
+    insights["anomalies"] = ([{"ds": "2026-11-03", "amount": 99.0, "score": 4.0,
+                               "reason": "Tuesday's revenue is high", "expected": 12.5}], None)
+    monkeypatch.setattr(dashboard, "_insights", lambda domain: insights)
+    page = client.get(f"/dashboard?shop={SHOP}&embedded=1&id_token={session_token(SHOP)}"
+                      ).get_data(as_text=True)
+    assert "<td class='num'>about 12.50 USD</td>" in page
+
+
+def test_styles_and_scripts_are_static_files(client):
+    for name, mimetype in (("shelfwise.css", "text/css"), ("dashboard.js", "text/javascript")):
+        res = client.get(f"/static/{name}")
+        assert res.status_code == 200 and res.mimetype == mimetype
+        res.close()
+
+
+MARKUP = re.compile(r"<(!doctype|html|head|body|div|p|span|table|tr|td|th|ul|li|svg|g|line|text|"
+                    r"rect|polyline|polygon|circle|section|script|style|figure|h[1-6]|code|"
+                    r"strong|a|button|main|header|footer)[\s>/]", re.IGNORECASE)
+
+
+def test_no_html_or_css_inside_the_apps_python():
+    package = Path(dashboard.__file__).resolve().parent
+    found = [f"{path.relative_to(package)}:{n}: {line.strip()}"
+             for path in sorted(package.rglob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if MARKUP.search(line) or re.search(r"\{[^{}]*:[^{}]*;[^{}]*\}", line)
+             and "px" in line]
+    assert found == []
+
+
+def test_demo_recompute_runs_once_at_a_time(demo_app):
+    """While one recompute runs, another click is told so instead of starting a second."""
+    from webhooks.queue import huey as queue
+
+    client = demo_app.test_client()
+    with queue.lock_task(f"shelfwise-recompute-{DEMO_SHOP}"):
+        res = client.post(f"/dashboard/refresh?shop={DEMO_SHOP}")
+    assert res.status_code == 202 and res.json == {"status": "running"}
