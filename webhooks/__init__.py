@@ -1,7 +1,8 @@
 """The Shopify app (Flask): webhooks, background jobs and storage.
 
 `create_app(test_config=None)` is the only way to get an app; nothing but the huey
-instance (`webhooks.queue`) is built at import.
+instance (`webhooks.queue`) is built at import. Creating an app loads every task and
+webhook topic (`webhooks.tasks`), so the endpoint can check a body against its topic.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     logging.getLogger("shelfwise").setLevel(logging.INFO)
 
-    from webhooks import admin, health, shopify_hooks, storage
+    from webhooks import admin, health, shopify_hooks, storage, tasks  # noqa: F401 (topics)
 
     storage.init_app(app)
     app.register_blueprint(shopify_hooks.bp)
