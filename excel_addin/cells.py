@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -331,8 +332,10 @@ def date_from(cell: Any, name: str, position: int) -> pd.Timestamp:
     if _ISO_DATE.match(text):
         day = pd.to_datetime(text, errors="coerce")
     else:
-        first = pd.to_datetime(text, errors="coerce", dayfirst=False) if text else pd.NaT
-        other = pd.to_datetime(text, errors="coerce", dayfirst=True) if text else pd.NaT
+        with warnings.catch_warnings():  # pandas warns when a text proves day-first
+            warnings.simplefilter("ignore", UserWarning)
+            first = pd.to_datetime(text, errors="coerce", dayfirst=False) if text else pd.NaT
+            other = pd.to_datetime(text, errors="coerce", dayfirst=True) if text else pd.NaT
         if not pd.isna(first) and first != other:
             raise InputError(f"{name} has {text[:30]!r} {where}, which could be day-first or "
                              "month-first; enter it as an Excel date or as YYYY-MM-DD")

@@ -446,3 +446,11 @@ def test_called_from_python_with_pandas_and_plain_lists(udfs):
     items = pd.DataFrame(ITEMS[1:], columns=ITEMS[0])
     assert udfs.REORDER_PLAN(sales, items) == call(udfs.REORDER_PLAN, tuple(sales_table()),
                                                    tuple(ITEMS))
+
+
+def test_text_dates_read_when_unambiguous_without_warnings(udfs, recwarn):
+    dates, amounts = revenue()
+    as_text = [f"{d:%d/%m/%Y}" if d.day > 12 else f"{d:%Y-%m-%d}" for d in dates]
+    assert call(udfs.ANOMALIES, col(as_text), col(amounts)) == \
+        call(udfs.ANOMALIES, col(dates), col(amounts))
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
