@@ -11,6 +11,7 @@ Nothing here is a real person or a real order.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -164,3 +165,15 @@ def _risky(recent: list[dict]) -> None:
 
 def _num(gid: str) -> int:
     return int(gid.rsplit("/", 1)[-1])
+
+
+def write_files(store: DemoStore, folder: str | Path) -> tuple[Path, Path]:
+    """The store as files `shelfwise advise` reads: (orders.jsonl, inventory.csv by SKU)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    orders, inventory = folder / "orders.jsonl", folder / "inventory.csv"
+    with open(orders, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(order) + "\n" for order in store.orders)
+    store.products.rename(columns={"sku": "unique_id"})[["unique_id", "on_hand", "title"]] \
+        .to_csv(inventory, index=False, lineterminator="\n")
+    return orders, inventory

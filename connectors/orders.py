@@ -12,7 +12,7 @@ from typing import IO
 import pandas as pd
 
 from connectors.files import FileError, file_name
-from connectors.shopify.orders import InvalidOrder, fraud_frame, parse_orders
+from connectors.shopify.orders import InvalidOrder, OrderRecord, fraud_frame, parse_orders
 
 
 class JsonLinesError(FileError):
@@ -41,6 +41,12 @@ def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:
     JsonLinesError
         Naming the file, line and field of the first unreadable order.
     """
+    return fraud_frame(read_order_records(source))
+
+
+def read_order_records(source: str | os.PathLike | IO) -> list[OrderRecord]:
+    """The orders of a JSON Lines file (webhook bodies or a bulk export's orders), checked by
+    `connectors.shopify.orders.parse_order`, in file order."""
     name = file_name(source)
     if isinstance(source, str | os.PathLike):
         try:
@@ -51,7 +57,7 @@ def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:
     else:
         records, lines = _records(source, name)
     try:
-        return fraud_frame(parse_orders(records))
+        return parse_orders(records)
     except InvalidOrder as err:
         line = lines[err.row] if err.row is not None else None
         raise JsonLinesError(name, err.message, row=line, column=err.field) from err

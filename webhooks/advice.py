@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from connectors.shopify import catalog as shopify_catalog
-from connectors.shopify.orders import OrderRecord, order_lines, orders_table
+from connectors.shopify.orders import OrderRecord, daily_sales, order_lines, orders_table
 from engine.advice import advise
 from webhooks import fraud, history, insights, shops
 from webhooks.insights import forget_customer, forget_orders, load_insights, save_insights
@@ -85,13 +85,12 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     lines = order_lines(records)
     lines = lines[lines["created_at"] < today]
     titles = dict(zip(variants["product_gid"], variants["product"], strict=False))
-    sales = lines[lines["variant_id"].isin(variants["variant_gid"])].rename(
-        columns={"variant_id": "unique_id", "created_at": "ds", "quantity": "y"})
+    sales = daily_sales(lines[lines["variant_id"].isin(variants["variant_gid"])])
     orders = orders_table(records)
     out: dict[str, object] = {}
     if not sales.empty:
         result = advise(
-            sales[["unique_id", "ds", "y"]],
+            sales,
             variants.rename(columns={"variant_gid": "unique_id"})[["unique_id", "on_hand"]],
             orders, lines=lines[lines["product_id"].isin(titles)].assign(
                 product_title=lambda t: t["product_id"].map(titles)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from connectors.cli import (
+    advise,
     anomalies,
     deliveries,
     demo,
@@ -38,6 +39,7 @@ main.add_command(upsell.upsell)
 main.add_command(fraud.fraud)
 main.add_command(reorder.reorder)
 main.add_command(perishables.perishables)
+main.add_command(advise.advise_command, "advise")
 main.add_command(serve.serve)
 main.add_command(shop.shop)
 main.add_command(demo.demo)

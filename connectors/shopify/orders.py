@@ -286,6 +286,16 @@ def order_lines(records: Iterable[OrderRecord]) -> pd.DataFrame:
     return frame
 
 
+def daily_sales(lines: pd.DataFrame, key: str = "variant_id") -> pd.DataFrame:
+    """Units sold per item and day (``unique_id, ds, y``) from `order_lines`; `key` is the
+    column naming the item (``variant_id``, ``product_id``, ``sku``); lines without one are
+    left out."""
+    part = lines[lines[key].astype(str) != ""]
+    return (part.assign(ds=part["created_at"].dt.normalize())
+            .groupby([key, "ds"], sort=True)["quantity"].sum().reset_index()
+            .rename(columns={key: "unique_id", "quantity": "y"}))
+
+
 def orders_table(records: Iterable[OrderRecord]) -> pd.DataFrame:
     """One row per order that counts as a sale (`ORDERS_TABLE_COLUMNS`), naive UTC times."""
     rows = [(r.id, r.name, _naive(r.created_at), r.customer_id, r.email, r.total, r.currency,
