@@ -46,10 +46,13 @@ def add(shop_domain: str, access_token: str | None, client_credentials: bool,
             else:
                 token = plain = access_token.strip()
                 kind = shops.ADMIN
-            name = api.shop(domain, plain).get("name") if check else None
+            found = api.shop(domain, plain) if check else {}
         except ShopifyError as err:
             raise click.ClickException(f"Shopify refused the token for {domain} "
                                        f"({err.code})") from err
+        name = found.get("name")
         with db().session() as session:
-            shops.save_token(session, domain, token, kind)
+            row = shops.save_token(session, domain, token, kind)
+            if found.get("id"):  # privacy webhooks must name this id
+                row.shopify_id = str(found["id"]).rsplit("/", 1)[-1]
     click.echo(f"Registered {domain}" + (f" ({name})" if name else "") + ".")
