@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 
 from connectors.shopify import ShopifyError, Unauthorized
 from engine.errors import InputError
-from webhooks.crypto import vault
+from webhooks.crypto import InvalidToken, vault
 from webhooks.queue import huey, in_app_context
 from webhooks.storage import Delivery, db, utcnow
 
@@ -137,7 +137,8 @@ def handle_delivery(delivery_id: int) -> str:
         return _retry_later(delivery_id, attempts, f"{err.code}: {err.detail}")
     except BusyError as err:
         return _retry_later(delivery_id, attempts, str(err), delay=BUSY_DELAY)
-    except (ValueError, InputError, KeyError, TypeError) as err:  # InvalidToken included
+    except (ValueError, InputError, KeyError, TypeError, InvalidToken) as err:
+        # a body that does not fit its topic, or sealed under a key no longer configured
         log.warning("delivery %s (%s, %s) is bad: %s", delivery_id, topic, shop, err)
         return _finish(delivery_id, "bad", str(err)[:500] or type(err).__name__)
     except Exception as err:  # a database hiccup or a bug: retried, never lost
