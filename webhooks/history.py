@@ -211,25 +211,30 @@ def read(shop_id: int, *, after_pk: int = 0, exclude: str | None = None,
 
 
 def stream(shop_id: int, *, batch: int = BATCH) -> Iterator[OrderRecord]:
-    """Every parsable order of a shop by creation time, read `batch` rows at a time."""
+    """Every parsable order of a shop by creation time, read `batch` rows at a time;
+    malformed rows are skipped and their number logged at the end."""
     last: tuple[datetime, int] | None = None
+    skipped = 0
     while True:
-        query = select(Order).where(Order.shop_id == shop_id)
+        query = select(Order).where(Order.shop_id == shop_id, Order.created_at.is_not(None))
         if last is not None:
             query = query.where(or_(Order.created_at > last[0],
                                     (Order.created_at == last[0]) & (Order.id > last[1])))
-        query = query.where(Order.created_at.is_not(None))
         with db().reading() as session:
             rows = session.scalars(query.order_by(Order.created_at, Order.id)
                                    .limit(batch)).all()
         if not rows:
-            return
+            break
         for row in rows:
             payload = read_row(row)
             record = _parse(payload) if payload is not None else None
-            if record is not None:
-                yield record
+            if record is None:
+                skipped += 1
+                continue
+            yield record
         last = (rows[-1].created_at, rows[-1].id)
+    if skipped:
+        log.warning("shop %s: %d stored orders skipped (malformed)", shop_id, skipped)
 
 
 def customer_orders(session: Session, shop_id: int, *, customer_id: str | None,
