@@ -35,6 +35,8 @@ def _shown(value: Any) -> str:
 
 def _real(value: Any, name: str) -> float:
     """A real number from Python or numpy (never a bool, never text)."""
+    if value is None:
+        raise InputError(f"{name} is empty; it must be a number")
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         raise InputError(f"{name} must be a number, got {_shown(value)}")
     return float(value)

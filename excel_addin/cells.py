@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import inspect
 import math
 import re
 import warnings
@@ -45,11 +46,19 @@ def never_raises(function: Callable) -> Callable:
     """Return the function's value, or a `Shelfwise: ...` message cell if anything goes wrong.
 
     Apply it closest to `def`, under the xlwings decorators, so that they still see the
-    function's own signature and annotations.
+    function's own signature and annotations. An optional argument given a blank cell takes
+    its default.
     """
+
+    names = list(inspect.signature(function).parameters)
+    defaults = {name: p.default for name, p in inspect.signature(function).parameters.items()
+                if p.default is not inspect.Parameter.empty and p.default is not None}
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        # An optional argument pointing at a blank cell takes its default, as if left out.
+        args = tuple(defaults[names[i]] if i < len(names) and names[i] in defaults
+                     and is_blank(value) else value for i, value in enumerate(args))
         try:
             return function(*args, **kwargs)
         except InputError as err:

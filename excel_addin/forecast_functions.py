@@ -15,9 +15,10 @@ MAX_PERIODS = 10_000
 @xw.func(category="Shelfwise")
 @xw.arg("values", ndim=2, err_to_str=True, doc="Sales per period, oldest first; a header on "
         "top and blank cells below the data are fine; blanks inside are zero.")
-@xw.arg("horizon", doc="Periods to forecast (default 12).")
-@xw.arg("season_length", doc="Periods per season, e.g. 52 for weekly data; 0 detects it.")
-@xw.arg("level", doc="Prediction-interval coverage: 95 or 95% (default 95).")
+@xw.arg("horizon", err_to_str=True, doc="Periods to forecast (default 12).")
+@xw.arg("season_length", err_to_str=True,
+        doc="Periods per season, e.g. 52 for weekly data; 0 detects it.")
+@xw.arg("level", err_to_str=True, doc="Prediction-interval coverage: 95 or 95% (default 95).")
 @xw.ret(index=False, header=True, expand="table")
 @never_raises
 def FORECAST_DEMAND(values, horizon=12, season_length=0, level=95):

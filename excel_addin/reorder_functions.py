@@ -35,9 +35,9 @@ def _plan_values(sales, lead_time, service_level, lead_time_sd) -> pd.Series:
 
 @xw.func(category="Shelfwise")
 @xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC)
-@xw.arg("lead_time", doc="Periods from ordering to receiving.")
-@xw.arg("service_level", doc=LEVEL_DOC)
-@xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (0).")
+@xw.arg("lead_time", err_to_str=True, doc="Periods from ordering to receiving.")
+@xw.arg("service_level", err_to_str=True, doc=LEVEL_DOC)
+@xw.arg("lead_time_sd", err_to_str=True, doc="Standard deviation of the lead time, in periods (0).")
 @never_raises
 def SAFETY_STOCK(sales, lead_time, service_level=0.95, lead_time_sd=0):
     """Stock kept beyond the expected lead-time demand to reach the target fill rate."""
@@ -47,9 +47,9 @@ def SAFETY_STOCK(sales, lead_time, service_level=0.95, lead_time_sd=0):
 
 @xw.func(category="Shelfwise")
 @xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC)
-@xw.arg("lead_time", doc="Periods from ordering to receiving.")
-@xw.arg("service_level", doc=LEVEL_DOC)
-@xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (0).")
+@xw.arg("lead_time", err_to_str=True, doc="Periods from ordering to receiving.")
+@xw.arg("service_level", err_to_str=True, doc=LEVEL_DOC)
+@xw.arg("lead_time_sd", err_to_str=True, doc="Standard deviation of the lead time, in periods (0).")
 @never_raises
 def REORDER_POINT(sales, lead_time, service_level=0.95, lead_time_sd=0):
     """Order when stock on hand plus on order is at or below this."""
@@ -57,9 +57,10 @@ def REORDER_POINT(sales, lead_time, service_level=0.95, lead_time_sd=0):
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("annual_demand", doc="Units sold per year.")
-@xw.arg("order_cost", doc="Cost of placing one order.")
-@xw.arg("holding_cost_per_unit_year", doc="Cost of keeping one unit in stock for a year.")
+@xw.arg("annual_demand", err_to_str=True, doc="Units sold per year.")
+@xw.arg("order_cost", err_to_str=True, doc="Cost of placing one order.")
+@xw.arg("holding_cost_per_unit_year", err_to_str=True,
+        doc="Cost of keeping one unit in stock for a year.")
 @never_raises
 def EOQ(annual_demand, order_cost, holding_cost_per_unit_year):
     """Economic order quantity: sqrt(2 x annual demand x order cost / holding cost)."""

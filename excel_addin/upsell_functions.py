@@ -21,8 +21,8 @@ HEADER_WORDS = re.compile(r"\b(order|orders|invoice|transaction|receipt|basket|c
 @xw.func(category="Shelfwise")
 @xw.arg("order_ids", ndim=2, err_to_str=True, doc="Order number of each order line.")
 @xw.arg("product_ids", ndim=2, err_to_str=True, doc="Product of each order line (same rows).")
-@xw.arg("product", doc="The product to find companions for.")
-@xw.arg("top", doc="Companions to show (default 5).")
+@xw.arg("product", err_to_str=True, doc="The product to find companions for.")
+@xw.arg("top", err_to_str=True, doc="Companions to show (default 5).")
 @xw.ret(index=False, header=True, expand="table")
 @never_raises
 def UPSELL(order_ids, product_ids, product, top=5):

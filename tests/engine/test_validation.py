@@ -52,7 +52,7 @@ def test_whole_number_accepts_excel_floats(good, low, out):
 @pytest.mark.parametrize("bad", [0, 2.5, "12", None, True, math.inf, -1])
 def test_whole_number_refuses(bad):
     with pytest.raises(InputError, match="^horizon must be a whole number of at least 1|^horizon "
-                                         "must be a number"):
+                                         "must be a number|^horizon is empty"):
         whole_number(bad, "horizon")
 
 

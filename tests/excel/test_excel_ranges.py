@@ -454,3 +454,12 @@ def test_text_dates_read_when_unambiguous_without_warnings(udfs, recwarn):
     assert call(udfs.ANOMALIES, col(as_text), col(amounts)) == \
         call(udfs.ANOMALIES, col(dates), col(amounts))
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_blank_optional_arguments_take_their_defaults(udfs):
+    assert call(udfs.FORECAST_DEMAND, AS_SELECTED, None, None, None) == \
+        call(udfs.FORECAST_DEMAND, AS_SELECTED)
+    assert call(udfs.REORDER_POINT, AS_SELECTED, 2.0, None, None) == \
+        call(udfs.REORDER_POINT, AS_SELECTED, 2.0)
+    assert_message(call(udfs.REORDER_POINT, AS_SELECTED, None), "lead_time is empty")
+    assert_message(call(udfs.FORECAST_DEMAND, AS_SELECTED, NA), "horizon", "#N/A")
