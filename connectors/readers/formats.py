@@ -49,8 +49,7 @@ SHOPIFY_ORDERS = Layout(
             "product_title": ("Lineitem name",), "quantity": ("Lineitem quantity",),
             "created_at": ("Created at",), "customer_id": ("Email",),
             "order_total": ("Total",), "status": ("Financial Status",),
-            "cancelled_at": ("Cancelled at",), "location": ("Location",),
-            "price": ("Lineitem price",)},
+            "cancelled_at": ("Cancelled at",), "location": ("Location",)},
     required=("order_id", "product_title", "quantity", "created_at"))
 
 WOOCOMMERCE_ORDERS = Layout(

@@ -30,7 +30,9 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
     for key, header in overrides.items():
         if not raw.has(header):
             raise FileError(raw.name, f"--columns {key}={header!r}: no such column", row=1)
-    cells = raw.columns(h for h in headers.values() if h)
+    spaced = [headers[k] for k in ("created_at", "date", "time", "cancelled_at", "quantity",
+                                   "order_total", "line_amount", "price") if headers.get(k)]
+    cells = raw.columns((h for h in headers.values() if h), keep_spaces=spaced)
     if cells.empty:
         raise FileError(raw.name, "has a header but no rows")
 
@@ -90,16 +92,23 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
 
 def _shopify(lines: pd.DataFrame, col, number) -> None:
     """Order fields live on an order's first row only: carry them to its other rows."""
-    order = lines["order_id"]
-    carried = pd.DataFrame({
-        "status": col("status"), "cancelled_at": col("cancelled_at"),
-        "customer": lines["customer_id"]}).replace("", np.nan)
-    carried["total"] = number("order_total")
-    first = carried.groupby(order.to_numpy(), sort=False).transform("first")
-    lines["customer_id"] = first["customer"].fillna("").to_numpy()
-    lines["order_total"] = first["total"].to_numpy()
-    lines["cancelled"] = first["cancelled_at"].notna().to_numpy()
-    lines["refunded"] = first["status"].fillna("").str.lower().eq("refunded").to_numpy()
+    codes = pd.factorize(lines["order_id"].to_numpy(dtype=object))[0]
+    lines["customer_id"] = first_in_group(lines["customer_id"].to_numpy(dtype=object), codes)
+    lines["order_total"] = number("order_total").groupby(codes, sort=False) \
+        .transform("first").to_numpy()
+    cancelled = first_in_group(col("cancelled_at").to_numpy(dtype=object), codes)
+    status = first_in_group(col("status").to_numpy(dtype=object), codes)
+    lines["cancelled"] = pd.Series(cancelled).str.strip().ne("").to_numpy()
+    lines["refunded"] = pd.Series(status).str.lower().eq("refunded").to_numpy()
+
+
+def first_in_group(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's group's first non-empty value ("" when the group has none)."""
+    filled = np.flatnonzero(values != "")
+    first = np.full(codes.max() + 1 if len(codes) else 0, -1)
+    first[codes[filled[::-1]]] = filled[::-1]  # the last write per group is its first row
+    where = first[codes]
+    return np.where(where >= 0, values[np.maximum(where, 0)], "")
 
 
 _WOO_CANCELLED = {"cancelled", "wc-cancelled", "failed", "wc-failed", "trash"}

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from connectors.files import FileError, file_name
@@ -52,9 +53,15 @@ class RawFile:
     def has(self, header: str) -> bool:
         return self.position(header) is not None
 
-    def columns(self, headers: Iterable[str]) -> pd.DataFrame:
-        """The named columns as text cells ("" when empty), named as asked; one parse."""
+    def columns(self, headers: Iterable[str], *, keep_spaces: Iterable[str] = ()
+                ) -> pd.DataFrame:
+        """The named columns as text cells ("" when empty), named as asked; one parse.
+
+        Cells are stripped of surrounding spaces, except in `keep_spaces` (dates and
+        numbers, whose parsers ignore spaces: stripping a million distinct times costs).
+        """
         wanted = list(dict.fromkeys(headers))
+        keep = set(keep_spaces)
         where = {}
         for h in wanted:
             pos = [i for i, have in enumerate(self.header) if norm(have) == norm(h)]
@@ -69,9 +76,10 @@ class RawFile:
         order = sorted(set(where.values()))
         try:
             table = pd.read_csv(self._stream(), sep=self.sep, header=None, skiprows=1,
-                                usecols=order, dtype=str, keep_default_na=False,
+                                usecols=order, dtype=object, keep_default_na=False,
                                 na_filter=False, encoding=self.encoding, engine="c",
-                                skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
+                                skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
+                                skipinitialspace=True, low_memory=False)
         except pd.errors.EmptyDataError:
             return pd.DataFrame({h: pd.Series(dtype=object) for h in wanted if h in where})
         except pd.errors.ParserError as err:
@@ -80,9 +88,13 @@ class RawFile:
         except ValueError as err:  # usecols beyond a short record
             raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
                 from err
-        out = pd.DataFrame({h: table[where[h]].astype(object).str.strip()
+        out = pd.DataFrame({h: table[where[h]] if h in keep else _stripped(table[where[h]])
                             for h in wanted if h in where})
-        out = out[~(out == "").all(axis=1)] if len(out.columns) else out
+        blank = np.logical_and.reduce([out[h].to_numpy() == "" for h in out.columns])
+        if blank.any():
+            out = out[~blank]
+        if not self._has_long_line():
+            return out
         for h in out.columns:
             long = out[h].str.len() > MAX_CELL
             if long.any():
@@ -91,8 +103,26 @@ class RawFile:
                                 "characters is not a value (a broken quote?)", row=row, column=h)
         return out
 
+    def _has_long_line(self) -> bool:
+        """Whether any line is longer than `MAX_CELL` (one C scan of the file)."""
+        if len(self.data) <= MAX_CELL:
+            return False
+        if not isinstance(self.data, bytes):
+            return True  # a re-decoded legacy file: check every cell
+        ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        starts = np.r_[0, ends + 1]
+        return bool((np.r_[ends, len(self.data)] - starts).max() > MAX_CELL)
+
     def _stream(self) -> IO:
         return io.BytesIO(self.data) if isinstance(self.data, bytes) else io.StringIO(self.data)
+
+
+def _stripped(cells: pd.Series) -> pd.Series:
+    """Cells without surrounding spaces, stripping each distinct value once."""
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=False)
+    clean = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniques],
+                     dtype=object)
+    return pd.Series(clean[codes], index=cells.index)
 
 
 def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
@@ -146,10 +176,16 @@ def _bytes(source, name: str) -> bytes:
 
 
 def _first_record(text: str) -> str:
+    """The first non-blank line (the header), without splitting the whole file."""
+    start = 0
     text = text.lstrip("\ufeff")
-    for line in text.splitlines():
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].rstrip("\r")
         if line.strip():
             return line
+        start = end + 1
     return ""
 
 

@@ -37,6 +37,10 @@ def parse_dates(cells: pd.Series, *, file: str, column: str, dayfirst: bool | No
     """
     codes, uniques = pd.factorize(cells.to_numpy(dtype=object), sort=False)
     values = pd.Series(uniques, dtype=object)
+    fast = _fast_iso(values)
+    if fast is not None:
+        return pd.Series(fast[codes], index=cells.index, name=cells.name)
+    values = values.str.strip()
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     empty = (values == "").to_numpy()
     iso = values.str.extract(_ISO)
@@ -80,6 +84,28 @@ def parse_dates(cells: pd.Series, *, file: str, column: str, dayfirst: bool | No
         raise FileError(file, f"{_show(value)} is not a date (use YYYY-MM-DD)", row=row,
                         column=column)
     return pd.Series(out[codes], index=cells.index, name=cells.name)
+
+
+_ISO_FORMATS = ((19, "%Y-%m-%d %H:%M:%S"), (19, "%Y-%m-%dT%H:%M:%S"), (16, "%Y-%m-%d %H:%M"),
+                (10, "%Y-%m-%d"))
+_ISO_TAIL = re.compile(r"^(?:[.,]\d+)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$")
+
+
+def _fast_iso(values: pd.Series) -> np.ndarray | None:
+    """ISO dates and times (an offset written after them is ignored), in C; None when the
+    column holds anything else."""
+    if not len(values) or (values.str.len() < 10).any():
+        return None
+    for width, fmt in _ISO_FORMATS:
+        head = values.str.slice(0, width)
+        parsed = pd.to_datetime(head, format=fmt, errors="coerce")
+        if parsed.isna().any():
+            continue
+        tail = values.str.slice(width)
+        if (tail != "").any() and not tail.str.match(_ISO_TAIL).all():
+            continue
+        return parsed.to_numpy(dtype="datetime64[ns]")
+    return None
 
 
 def _assemble(parts: pd.DataFrame) -> np.ndarray:
@@ -147,14 +173,24 @@ def decimal_comma(columns: dict[str, pd.Series], *, file: str) -> bool:
 
     Raises `FileError` when some cells prove a decimal comma and others a decimal point.
     """
+    uniques = {col: pd.Series(pd.unique(cells.to_numpy(dtype=object)), dtype=object)
+               for col, cells in columns.items()}
     comma = point = None
-    for col, cells in columns.items():
-        unique = pd.Series(pd.unique(clean_numbers(cells).to_numpy(dtype=object)), dtype=object)
-        c, p = unique.str.match(_COMMA_PROOF), unique.str.match(_POINT_PROOF)
-        if c.any() and comma is None:
-            comma = (col, unique[c].iloc[0])
-        if p.any() and point is None:
-            point = (col, unique[p].iloc[0])
+    for col, unique in uniques.items():  # only a comma can prove a decimal comma
+        if unique.str.contains(",", regex=False).any():
+            clean = clean_numbers(unique)
+            proof = clean.str.match(_COMMA_PROOF)
+            if proof.any():
+                comma = (col, clean[proof].iloc[0])
+                break
+    if comma is None:
+        return False
+    for col, unique in uniques.items():
+        clean = clean_numbers(unique)
+        proof = clean.str.match(_POINT_PROOF)
+        if proof.any():
+            point = (col, clean[proof].iloc[0])
+            break
     if comma and point:
         raise FileError(file, f"numbers mix a decimal comma ({comma[1]!r} in {comma[0]!r}) and "
                         f"a decimal point ({point[1]!r} in {point[0]!r})", column=comma[0])
@@ -172,7 +208,7 @@ def parse_numbers(cells: pd.Series, *, file: str, column: str, comma: bool = Fal
     if not (fast.isna() & (cells != "")).any():
         return fast.astype(float)
     codes, uniques = pd.factorize(cells.to_numpy(dtype=object))
-    values = pd.Series(uniques, dtype=object)
+    values = pd.Series(uniques, dtype=object).str.strip()
     text = clean_numbers(values)
     if comma:
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
