@@ -4,6 +4,7 @@ Each function is decorated for xlwings, works the same in classic Windows add-in
 xlwings Lite, and never raises: bad input returns one `Shelfwise: ...` message cell.
 """
 
+from excel_addin.advice_functions import ADVICE
 from excel_addin.anomaly_functions import ANOMALIES
 from excel_addin.forecast_functions import FORECAST_DEMAND
 from excel_addin.fraud_functions import FRAUD_SCORE
@@ -14,4 +15,4 @@ from excel_addin.upsell_functions import UPSELL
 
 __all__ = ["FORECAST_DEMAND", "CUSTOMER_SEGMENTS", "ANOMALIES", "UPSELL", "FRAUD_SCORE",
            "SAFETY_STOCK", "REORDER_POINT", "EOQ", "REORDER_PLAN",
-           "ORDER_PERISHABLE"]
+           "ORDER_PERISHABLE", "ADVICE"]

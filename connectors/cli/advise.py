@@ -107,11 +107,9 @@ def write_report(result: Advice, output: str) -> None:
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """Dates as YYYY-MM-DD and numbers rounded for reading; no object a sheet cannot hold."""
+    """Dates as YYYY-MM-DD (numbers keep every digit: the app and Excel show the same)."""
     out = table.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(4)
     return out
