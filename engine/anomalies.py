@@ -245,15 +245,20 @@ def _whole(value: Any, name: str, *, low: int) -> int:
 # ---------------------------------------------------------------------------- scoring
 
 
-def _robust_z(values: np.ndarray) -> tuple[np.ndarray, float]:
-    """|value - median| in robust standard deviations; the scale never collapses to 0."""
+def _robust_z(values: np.ndarray, *, mad_only: bool = False) -> tuple[np.ndarray, float]:
+    """|value - median| in robust standard deviations; the scale never collapses to 0.
+
+    The scale is the larger of the MAD's and the mean absolute deviation's estimates: wary
+    of heavy tails for single days. `mad_only` keeps the MAD's (half the mean deviation's
+    at least): for runs of days, whose own test guards against chance.
+    """
     finite = values[np.isfinite(values)]
     if len(finite) == 0:
         return np.zeros_like(values), 0.0
     center = float(np.median(finite))
     dev = np.abs(finite - center)
-    scale = max(MAD_TO_SD * float(np.median(dev)), 1.2533 * float(np.mean(dev)),
-                1e-6 * max(1.0, abs(center)))
+    mean_dev = 1.2533 * float(np.mean(dev)) * (0.5 if mad_only else 1.0)
+    scale = max(MAD_TO_SD * float(np.median(dev)), mean_dev, 1e-6 * max(1.0, abs(center)))
     z = np.abs(values - center) / scale
     return np.where(np.isfinite(z), z, 0.0), scale
 
@@ -295,7 +300,10 @@ def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
     day_scale = _weekday_scales(resid, weekday, holiday != "", scale) if weekly \
         else np.full(n, scale)
     z = np.where(np.isfinite(resid), np.abs(resid - np.median(resid)) / day_scale, 0.0)
-    shifts = _level_shifts(drift / day_scale, drift, threshold, holiday != "",
+    _, run_scale = _robust_z(resid, mad_only=True)
+    run_scales = _weekday_scales(resid, weekday, holiday != "", run_scale, mad_only=True) \
+        if weekly else np.full(n, run_scale)
+    shifts = _level_shifts(drift / run_scales, drift, threshold, holiday != "",
                            SHIFT_MIN_EFFECT if ratio_mode else SHIFT_MIN_EFFECT * 4 * scale)
     shift_reason = [""] * n
     shift_score = np.zeros(n)
@@ -362,7 +370,7 @@ def _level_shifts(u: np.ndarray, drift: np.ndarray, threshold: float, holiday: n
 
 
 def _weekday_scales(resid: np.ndarray, weekday: np.ndarray, holiday: np.ndarray,
-                    overall: float) -> np.ndarray:
+                    overall: float, *, mad_only: bool = False) -> np.ndarray:
     """Each row's robust sd: its weekday's (8 or more ordinary days), else the overall one.
 
     Some weekdays are steadier than others (a bakery's Sunday swings more than its
@@ -375,7 +383,7 @@ def _weekday_scales(resid: np.ndarray, weekday: np.ndarray, holiday: np.ndarray,
         rows = (weekday == day) & ~holiday & np.isfinite(resid)
         count = int(rows.sum())
         if count >= 8:
-            _, own = _robust_z(resid[rows])
+            _, own = _robust_z(resid[rows], mad_only=mad_only)
             weight = count / (count + WEEKDAY_PRIOR_DAYS)
             blended = math.sqrt(weight * own ** 2 + (1 - weight) * overall ** 2)
             out[weekday == day] = max(blended, 0.5 * overall)
