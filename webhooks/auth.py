@@ -185,14 +185,15 @@ def _no_framing_by_default(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the blueprint and the host checks.
 
-    ``TRUSTED_HOSTS`` defaults to the host of ``APP_URL`` (``SHELFWISE_APP_URL``); with
-    it set, the app trusts one proxy's ``X-Forwarded-Proto``/``-Host`` (ProxyFix), and a
-    request for any other host is answered 400.
+    ``TRUSTED_HOSTS`` defaults to the host of ``APP_URL`` (``SHELFWISE_APP_URL``) and the
+    loopback names (local health checks); with it set, the app trusts one proxy's
+    ``X-Forwarded-Proto``/``-Host`` (ProxyFix), and a request for any other host is
+    answered 400. Redirects are relative either way.
     """
     if not app.config.get("TRUSTED_HOSTS") and app.config.get("APP_URL"):
         host = urlsplit(str(app.config["APP_URL"])).hostname
         if host:
-            app.config["TRUSTED_HOSTS"] = [host]
+            app.config["TRUSTED_HOSTS"] = [host, "localhost", "127.0.0.1"]
     if app.config.get("TRUSTED_HOSTS"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.register_blueprint(bp)
