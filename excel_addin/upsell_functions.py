@@ -11,7 +11,7 @@ import xlwings as xw
 from engine.errors import InputError
 from engine.upsell import UpsellRecommender
 from engine.validation import whole_number
-from excel_addin.cells import is_header, never_raises, rows_of, spill, text_cell
+from excel_addin.cells import about, is_header, never_raises, rows_of, spill, text_cell
 
 #: Words of the column titles that order-line exports and people put above these ranges.
 HEADER_WORDS = re.compile(r"\b(order|orders|invoice|transaction|receipt|basket|cart|name|"
@@ -29,7 +29,9 @@ def UPSELL(order_ids, product_ids, product, top=5):
     """The products most often bought with PRODUCT, best first, with the reason why."""
     lines = order_lines(order_ids, product_ids)
     product = text_cell(product, "product")
-    model = UpsellRecommender(whole_number(top, "top", high=1000)).fit(lines)
+    model = UpsellRecommender(whole_number(top, "top", high=1000))
+    with about("order_ids and product_ids"):
+        model.fit(lines)
     if product not in set(model.products_):
         raise InputError(f"product {product!r} is not among product_ids")
     recs = model.similar([product])
