@@ -12,7 +12,14 @@ from typing import IO
 import pandas as pd
 
 from connectors.files import FileError, file_name
-from connectors.shopify.orders import InvalidOrder, OrderRecord, fraud_frame, parse_orders
+from connectors.shopify.orders import (
+    InvalidOrder,
+    OrderRecord,
+    bulk_orders,
+    fraud_frame,
+    is_bulk_row,
+    parse_orders,
+)
 
 
 class JsonLinesError(FileError):
@@ -45,8 +52,8 @@ def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:
 
 
 def read_order_records(source: str | os.PathLike | IO) -> list[OrderRecord]:
-    """The orders of a JSON Lines file (webhook bodies or a bulk export's orders), checked by
-    `connectors.shopify.orders.parse_order`, in file order."""
+    """The orders of a JSON Lines file (webhook bodies, or the rows of a bulk export of
+    orders with their line items), checked by `connectors.shopify.orders.parse_order`."""
     name = file_name(source)
     if isinstance(source, str | os.PathLike):
         try:
@@ -57,6 +64,9 @@ def read_order_records(source: str | os.PathLike | IO) -> list[OrderRecord]:
     else:
         records, lines = _records(source, name)
     try:
+        if records and is_bulk_row(records[0]):
+            records, rows = bulk_orders(records)
+            lines = [lines[i] for i in rows]
         return parse_orders(records)
     except InvalidOrder as err:
         line = lines[err.row] if err.row is not None else None

@@ -281,7 +281,8 @@ def _upsell(lines: pd.DataFrame | None, as_of: pd.Timestamp, top: int,
     if lines is None or lines.empty:
         return empty
     if "created_at" in lines.columns:
-        lines = lines[_checked(lines, ("created_at",), "created_at")["created_at"] < as_of]
+        when = _checked(lines, ("created_at",), "created_at")["created_at"]
+        lines = lines[(when < as_of).to_numpy()]
     try:
         model = UpsellRecommender(top).fit(lines)
     except InputError as err:

@@ -141,7 +141,7 @@ def parse_order(payload: Mapping[str, Any]) -> OrderRecord:
     billing = _mapping(payload, "billing_address")
     shipping = _mapping(payload, "shipping_address")
     client = _mapping(payload, "client_details")
-    payment = _payment(payload)
+    payment = payment_details(payload)
     lines = payload.get("line_items") or []
     if not isinstance(lines, list):
         raise InvalidOrder("must be a list", "line_items")
@@ -218,11 +218,15 @@ def bulk_payload(node: Mapping[str, Any], line_items: list[Mapping[str, Any]]) -
     """An order of a bulk export (GraphQL shape) as an ``orders/create`` webhook body.
 
     `line_items` are the export's ``LineItem`` rows whose ``__parentId`` is the order.
+    Fields of the wrong shape are dropped here; `parse_order` judges what remains.
     """
-    customer = node.get("customer") or None
-    money = ((node.get("totalPriceSet") or {}).get("shopMoney") or {})
-    reason = node.get("cancelReason")
-    number = legacy_id(node["id"])
+    if not isinstance(node, Mapping) or not isinstance(node.get("id"), str | int):
+        raise InvalidOrder("is missing", "id")
+    customer = _obj(node.get("customer"))
+    money = _obj(_obj(node.get("totalPriceSet")).get("shopMoney"))
+    reason = _text(node.get("cancelReason"))
+    number = str(legacy_id(str(node["id"])))
+    tags = node.get("tags")
     return {
         "id": int(number) if number.isdigit() else number,
         "admin_graphql_api_id": node["id"],
@@ -230,34 +234,56 @@ def bulk_payload(node: Mapping[str, Any], line_items: list[Mapping[str, Any]]) -
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
         "cancelled_at": node.get("cancelledAt"),
-        "cancel_reason": reason.lower() if reason else None,
+        "cancel_reason": reason.lower() or None,
         "email": node.get("email"),
         "browser_ip": node.get("clientIp"),
         "test": bool(node.get("test")),
-        "tags": ", ".join(node.get("tags") or []),
+        "tags": ", ".join(map(str, tags)) if isinstance(tags, list) else _text(tags),
         "currency": money.get("currencyCode") or node.get("currencyCode"),
         "total_price": money.get("amount") or "0.00",
         "customer": None if not customer else {
-            "id": _int(legacy_id(customer.get("id"))),
+            "id": _int(legacy_id(_text(customer.get("id")))),
             "orders_count": _int(customer.get("numberOfOrders")),
             "created_at": customer.get("createdAt")},
-        "billing_address": {"country_code": (node.get("billingAddress") or {})
-                            .get("countryCodeV2")} if node.get("billingAddress") else None,
-        "shipping_address": {"country_code": (node.get("shippingAddress") or {})
-                             .get("countryCodeV2")} if node.get("shippingAddress") else None,
+        "billing_address": _country_only(node.get("billingAddress")),
+        "shipping_address": _country_only(node.get("shippingAddress")),
         "line_items": [{
-            "id": _int(legacy_id(li.get("id"))),
+            "id": _int(legacy_id(_text(li.get("id")))),
             "admin_graphql_api_id": li.get("id"),
             "title": li.get("title"),
             "sku": li.get("sku"),
             "quantity": li.get("currentQuantity", li.get("quantity")),
-            "price": ((li.get("originalUnitPriceSet") or {}).get("shopMoney") or {})
-            .get("amount"),
-            "product_id": _int(legacy_id((li.get("product") or {}).get("id"))),
-            "variant_id": _int(legacy_id((li.get("variant") or {}).get("id"))),
-        } for li in line_items],
+            "price": _obj(_obj(li.get("originalUnitPriceSet")).get("shopMoney")).get("amount"),
+            "product_id": _int(legacy_id(_text(_obj(li.get("product")).get("id")))),
+            "variant_id": _int(legacy_id(_text(_obj(li.get("variant")).get("id")))),
+        } for li in line_items if isinstance(li, Mapping)],
         "source_of_record": "bulk_sync",
     }
+
+
+def is_bulk_row(row: Any) -> bool:
+    """True for a row of a bulk export (a GraphQL ``Order`` or a child with ``__parentId``)."""
+    return isinstance(row, Mapping) and (
+        "__parentId" in row or str(row.get("id")).startswith("gid://shopify/Order/"))
+
+
+def bulk_orders(rows: list[Mapping[str, Any]]) -> tuple[list[dict], list[int]]:
+    """The orders of a bulk export's rows as webhook bodies, with each one's row position
+    (0-based); line items are gathered under their ``__parentId`` wherever they stand."""
+    children: dict[str, list] = {}
+    for row in rows:
+        if isinstance(row, Mapping) and row.get("__parentId"):
+            children.setdefault(str(row["__parentId"]), []).append(row)
+    payloads, positions = [], []
+    for i, row in enumerate(rows):
+        if isinstance(row, Mapping) and row.get("__parentId"):
+            continue
+        try:
+            payloads.append(bulk_payload(row, children.get(str(_obj(row).get("id")), [])))
+        except InvalidOrder as err:
+            raise InvalidOrder(err.message, err.field, row=i) from None
+        positions.append(i)
+    return payloads, positions
 
 
 def stored_fields(record: OrderRecord) -> dict[str, Any]:
@@ -358,7 +384,7 @@ def _mapping(payload: Mapping, field: str) -> Mapping:
     return value
 
 
-def _payment(payload: Mapping) -> Mapping:
+def payment_details(payload: Mapping) -> Mapping:
     """Card facts from ``payment_details`` or the first transaction that carries them."""
     details = _mapping(payload, "payment_details")
     if details:
@@ -436,6 +462,14 @@ def _int(value: Any) -> Any:
 
 def _text(value: Any) -> str:
     return "" if value is None or isinstance(value, Mapping | list) else str(value).strip()
+
+
+def _obj(value: Any) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _country_only(address: Any) -> dict | None:
+    return {"country_code": _obj(address).get("countryCodeV2")} if address else None
 
 
 def _zero_if_nan(value: float) -> float:
