@@ -439,6 +439,12 @@ def table_with_header(values: Any, name: str) -> pd.DataFrame:
     if "" in header:
         raise InputError(f"{name} has an empty header cell in column {header.index('') + 1}")
     table = pd.DataFrame(rows[1:], columns=header)
+    for i, row in enumerate(rows[1:]):
+        for col, cell in zip(header, row, strict=True):
+            if isinstance(cell, int | float) and not isinstance(cell, bool) and \
+                    abs(cell) > LARGEST_VALUE:
+                raise InputError(f"{name} has {cell:.3g} in row {i + 2}, column {col!r}; that "
+                                 "is too large to be real")
     for col in header:
         key = re.sub(r"[^a-z0-9]+", "_", col.lower()).strip("_")
         cells = [c for c in table[col] if not is_blank(c)]

@@ -24,6 +24,9 @@ ITEM_DEFAULTS = {
     "unit_cost": np.nan, "order_cost": np.nan, "holding_rate": np.nan, "service_level": 0.95,
     "moq": 1.0, "pack_size": 1.0,
 }
+#: Longest lead time planned for, in periods (a longer one is a typing error, and the forecast
+#: over it would not fit in memory).
+MAX_LEAD_TIME = 10_000
 #: (column, lowest allowed, whether the lowest itself is allowed)
 _BOUNDS = (("on_order", 0, True), ("lead_time", 0, True), ("lead_time_sd", 0, True),
            ("unit_cost", 0, True), ("order_cost", 0, True), ("holding_rate", 0, False),
@@ -62,6 +65,9 @@ def check_items(items: pd.DataFrame) -> pd.DataFrame:
         v = out[col].to_numpy()
         bad = (v < low) if inclusive else (v <= low)
         _first(bad, col, f"must be {'at least' if inclusive else 'more than'} {low}")
+    for col in ("lead_time", "lead_time_sd"):
+        _first(out[col].to_numpy() > MAX_LEAD_TIME, col, f"must be at most {MAX_LEAD_TIME:,} "
+               "periods")
     sl = out["service_level"].to_numpy()
     _first((sl <= 0) | (sl >= 1), "service_level", "must be between 0 and 1 (e.g. 0.95)")
     _first(out["unique_id"].duplicated().to_numpy(), "unique_id", "appears twice")

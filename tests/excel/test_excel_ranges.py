@@ -463,3 +463,13 @@ def test_blank_optional_arguments_take_their_defaults(udfs):
         call(udfs.REORDER_POINT, AS_SELECTED, 2.0)
     assert_message(call(udfs.REORDER_POINT, AS_SELECTED, None), "lead_time is empty")
     assert_message(call(udfs.FORECAST_DEMAND, AS_SELECTED, NA), "horizon", "#N/A")
+
+
+def test_reorder_plan_refuses_huge_cells_and_lead_times(udfs):
+    huge_sale = [r if i != 5 else (r[0], r[1], 1e300) for i, r in enumerate(sales_table())]
+    assert_message(call(udfs.REORDER_PLAN, tuple(huge_sale), tuple(ITEMS)), "sales_table",
+                   "row 6", "'y'", "too large")
+    for lead_time in (1e300, 1e6):
+        items = ITEMS[:2] + [("TEE", 5.0, lead_time, 0.9)]
+        assert_message(call(udfs.REORDER_PLAN, tuple(sales_table()), tuple(items)),
+                       "items_table", "row 3", "'lead_time'")
