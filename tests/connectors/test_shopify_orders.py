@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -15,8 +16,10 @@ from connectors.shopify.orders import (
     ORDER_LINE_COLUMNS,
     ORDERS_TABLE_COLUMNS,
     InvalidOrder,
+    bulk_orders,
     bulk_payload,
     fraud_frame,
+    is_bulk_row,
     order_lines,
     orders_table,
     parse_order,
@@ -122,3 +125,28 @@ def test_forged_payloads_raise_only_invalid_order(changes):
     assert math.isfinite(r.total) and r.total >= 0
     assert all(li.quantity >= 0 and math.isfinite(li.price) for li in r.line_items)
     fraud_frame([r])  # whatever parsed, the engine takes
+
+
+def test_bulk_rows_are_grouped_under_their_order_wherever_they_stand():
+    order = {"id": "gid://shopify/Order/7", "createdAt": "2024-05-01T10:00:00Z",
+             "totalPriceSet": {"shopMoney": {"amount": "5.00"}}}
+    child = {"id": "gid://shopify/LineItem/1", "__parentId": order["id"], "quantity": 2,
+             "variant": {"id": "gid://shopify/ProductVariant/3"}}
+    assert is_bulk_row(order) and is_bulk_row(child) and not is_bulk_row(SAMPLE)
+    payloads, rows = bulk_orders([child, order])
+    assert rows == [1] and parse_order(payloads[0]).items == 2
+    with pytest.raises(InvalidOrder) as info:
+        bulk_orders([order, {"name": "no id"}])
+    assert (info.value.row, info.value.field) == (1, "id")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "createdAt", "totalPriceSet", "customer", "tags",
+                                        "cancelReason", "billingAddress", "name"]),
+                       json_values, max_size=6),
+       st.lists(st.dictionaries(st.sampled_from(["id", "quantity", "product", "variant",
+                                                 "originalUnitPriceSet", "sku"]),
+                                json_values, max_size=4), max_size=3))
+def test_forged_bulk_rows_raise_only_invalid_order(node, lines):
+    with contextlib.suppress(InvalidOrder):  # anything else is a crash
+        parse_order(bulk_payload(node, lines))
