@@ -215,9 +215,17 @@ def _is_date_cell(cell: Any) -> bool:
 
 
 def _steady_dates(numbers: list[float]) -> bool:
-    """Whole Excel date numbers rising by a day to a month each: a date column, not sales."""
-    return len(numbers) >= 3 and all(is_serial_date(v) for v in numbers) and \
-        all(1 <= b - a <= 31 for a, b in zip(numbers, numbers[1:], strict=False))
+    """Excel date numbers moving one way by at most a month a row: a date column, not sales.
+
+    Oldest or newest first, with times of day or repeated days; sales of 40,000 units that
+    never go back and change by at most 31 a week are not seen in a shop.
+    """
+    if len(numbers) < 3 or not all(is_serial_datetime(v) for v in numbers):
+        return False
+    steps = np.diff(np.asarray(numbers, dtype=float))
+    one_way = bool(np.all(steps >= 0) or np.all(steps <= 0))
+    return one_way and bool(np.all(np.abs(steps) <= 31)) and \
+        np.count_nonzero(steps) >= len(steps) / 2
 
 
 def _date_column(cells: list[Any]) -> bool:
@@ -276,7 +284,7 @@ def _number(cell: Any, name: str, position: int) -> float:
 def _refuse_date_numbers(out: np.ndarray, name: str) -> None:
     """A column of Excel date numbers, rising by a day to a month, is dates, not sales."""
     if _steady_dates(out.tolist()):
-        first, last = serial_to_date(out[0]), serial_to_date(out[-1])
+        first, last = sorted((serial_to_date(out[0]), serial_to_date(out[-1])))
         raise InputError(f"{name} looks like dates ({first:%Y-%m-%d} to {last:%Y-%m-%d} "
                          "as Excel date numbers), not numbers; select the sales column")
 

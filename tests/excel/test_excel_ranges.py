@@ -112,6 +112,9 @@ def test_a_date_column_passed_as_sales_is_refused(udfs):
                    "sales looks like dates")
     assert_message(call(udfs.SAFETY_STOCK, col(days), 2.0),
                    "sales has the date 2024-01-01 at position 1")
+    newest_first = [serial(d) + 0.5 for d in reversed(days)]  # with a time of day
+    assert_message(call(udfs.REORDER_POINT, col(newest_first), 2.0),
+                   "sales looks like dates (2024-01-01 to 2024-07-22")
     # big sales that are not dates: not steadily a day to a month apart
     big = [45410.0, 45300.0, 45650.0, 45500.0, 45480.0, 45720.0]
     assert message(call(udfs.FORECAST_DEMAND, col(big), 2.0)) is None
