@@ -243,9 +243,19 @@ def _sales_cells(values: Any, name: str) -> list[Any]:
         columns = [[r[0] for r in rows], [r[1] for r in rows]]
         dated = [_date_column(c) for c in columns]
         if dated.count(True) == 1:
-            return columns[dated.index(False)]
+            return _oldest_first(columns[dated.index(True)], columns[dated.index(False)])
     _refuse_block(rows, name)
     return [r[0] if r else None for r in rows]
+
+
+def _oldest_first(dates: list[Any], values: list[Any]) -> list[Any]:
+    """The values beside a date column, turned oldest first when the dates run newest first."""
+    start = 1 if is_header(dates[0]) or is_header(values[0]) else 0
+    days = [pd.Timestamp(c) if isinstance(c, dt.date) else serial_to_date(c)
+            for c in dates[start:] if not is_blank(c)]
+    if len(days) > 1 and days[0] > days[-1]:
+        return values[:start] + values[start:][::-1]
+    return values
 
 
 def _body(cells: list[Any]) -> tuple[int, list[Any]]:

@@ -91,6 +91,8 @@ def test_dates_beside_sales_are_understood(udfs):
     as_numbers = tuple((serial(d), v) if isinstance(d, dt.datetime) else (d, v) for d, v in rows)
     assert call(udfs.FORECAST_DEMAND, as_numbers) == bare
     assert call(udfs.REORDER_POINT, tuple(rows), 2.0) == call(udfs.REORDER_POINT, col(SALES), 2.0)
+    newest_first = [rows[0]] + rows[1:len(SALES) + 1][::-1]  # as many exports list them
+    assert call(udfs.FORECAST_DEMAND, tuple(newest_first)) == bare
 
 
 def test_other_2d_ranges_name_the_argument(udfs):
