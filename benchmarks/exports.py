@@ -109,6 +109,57 @@ def reshaping_steps(folder: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ambiguous_dates(folder: Path) -> pd.DataFrame:
+    """A file whose dates prove neither order is refused naming the fix; the fix gives the
+    canonical answer."""
+    shop = ex.make_shop(days=12, statuses=False, returns=False)  # 08/09 .. 19/09: day > 12 late
+    shop = shop[shop["created_at"].dt.day <= 12]
+    export = folder / "ambiguous.csv"
+    export.write_text(ex.write_invoice_lines(shop, date_format="%d/%m/%Y %H:%M"))
+    sales = folder / "sales.csv"
+    sales.write_text(ex.canonical_sales(shop))
+    refused = CliRunner().invoke(main, ["forecast", str(export), "--horizon", "3"])
+    fixed = _run("forecast", str(export), "--horizon", "3", "--dayfirst")
+    same = _same(fixed, _run("forecast", str(sales), "--horizon", "3"), CONTRACT["forecast"])
+    return pd.DataFrame([{"file": "invoice lines, every day 12 or less", "exit": refused.exit_code,
+                          "message": refused.stderr.strip(), "with --dayfirst": "canonical answer"
+                          if same else "differs"}])
+
+
+REAL = Path("/work/shared/data")
+REAL_RUNS = [  # (file, command arguments after the file, options a user adds)
+    ("online_retail_samples/online_retail_first10k_rows.csv", ["forecast", "--horizon", "7"], []),
+    ("online_retail_samples/online_retail_first10k_rows.csv", ["upsell"], []),
+    ("online_retail_samples/online_retail_random20k_lines.csv", ["segments"], []),
+    ("breadbasket/BreadBasket_DMS.csv", ["upsell"],
+     ["--columns", "order_id=Transaction,product_id=Item,created_at=Date+Time"]),
+    ("breadbasket/BreadBasket_DMS.csv", ["forecast", "--horizon", "7"],
+     ["--columns", "product_id=Item,created_at=Date,order_id=Transaction"]),
+    ("superstore/Sample - Superstore.csv", ["forecast", "--horizon", "3"],
+     ["--columns", "unique_id=Category,ds=Order Date,y=Quantity"]),
+    ("superstore/Sample - Superstore.csv", ["segments"],
+     ["--columns", "order_id=Order ID,customer_id=Customer ID,created_at=Order Date,"
+                   "amount=Sales"]),
+    ("pizza_orders/order_details.csv", ["upsell"], ["--columns", "product_id=pizza_id"]),
+]
+
+
+def real_files() -> pd.DataFrame:
+    """Public files as downloaded (see each folder's SOURCES.md): options needed, outcome."""
+    rows = []
+    for name, command, options in REAL_RUNS:
+        path = REAL / name
+        if not path.exists():
+            continue
+        result = CliRunner().invoke(main, [command[0], str(path), *command[1:], *options])
+        summary = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+        rows.append({"file": name, "command": command[0],
+                     "options added": " ".join(options) or "none",
+                     "exit": result.exit_code, "stderr": summary[:160]})
+        print(rows[-1], flush=True)
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------------------- big exports
 
 
@@ -190,12 +241,20 @@ def main_() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--skip-steps", action="store_true")
+    parser.add_argument("--skip-timing", action="store_true")
     args = parser.parse_args()
     if not args.skip_steps:
         with tempfile.TemporaryDirectory() as tmp:
             steps = reshaping_steps(Path(tmp))
+            ambiguous = ambiguous_dates(Path(tmp))
         print("\nReshaping steps before each command gives the canonical answer:")
         print(_markdown(steps))
+        print("\nAmbiguous dates:")
+        print(_markdown(ambiguous))
+        print("\nPublic files as downloaded:")
+        print(_markdown(real_files()))
+    if args.skip_timing:
+        return
     timings = time_readers(args.lines)
     print(f"\nReaders on {args.lines:,}-line exports:")
     print(_markdown(timings))

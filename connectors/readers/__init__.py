@@ -226,9 +226,11 @@ def _lines(source, kind, fmt, columns, dayfirst):
         layout = formats.recognise(raw, LINE_LAYOUTS, canon, fmt)
     if layout is None:
         sub = kind
-        if kind == "sales" and not canonical.has_columns(raw, ("unique_id",)) and \
-                canonical.has_columns(raw, ("product_id", "created_at")) and not mapping:
-            sub = "lines"
+        line_keys = {"product_id", "order_id", "created_at", "quantity"}
+        if kind == "sales" and (line_keys & set(mapping) if mapping else (
+                not canonical.has_columns(raw, ("unique_id",))
+                and canonical.has_columns(raw, ("product_id", "created_at")))):
+            sub = "lines"  # order lines (one unit a row unless a quantity is given) are sales
         lines = canonical.canonical_lines(raw, sub, mapping=mapping, dayfirst=dayfirst,
                                           notes=notes)
         if kind == "sales" and lines["created_at"].isna().any():

@@ -25,6 +25,9 @@ def headers_of(raw: RawFile, keys: list[str], mapping: dict[str, str],
     for key in keys:
         if key in mapping:
             pos = raw.position(mapping[key])
+            if pos is None and raw.parts(mapping[key]):
+                out[key] = mapping[key]  # several columns joined: "Date+Time"
+                continue
             if pos is None:
                 raise FileError(raw.name, f"--columns {key}={mapping[key]!r}: no such column "
                                 f"(the header has: {', '.join(raw.header)})", row=1)

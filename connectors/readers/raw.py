@@ -50,6 +50,14 @@ class RawFile:
                 return i
         return None
 
+    def parts(self, header: str) -> list[str]:
+        """The headers a `A+B` name joins, when each is in the file (else [])."""
+        if "+" not in header:
+            return []
+        parts = [p.strip() for p in header.split("+")]
+        found = [self.position(p) for p in parts]
+        return [self.header[i] for i in found] if None not in found else []
+
     def has(self, header: str) -> bool:
         return self.position(header) is not None
 
@@ -62,6 +70,9 @@ class RawFile:
         """
         wanted = list(dict.fromkeys(headers))
         keep = set(keep_spaces)
+        joined = {h: self.parts(h) for h in wanted if self.position(h) is None and self.parts(h)}
+        wanted = list(dict.fromkeys([h for h in wanted if h not in joined]
+                                    + [p for parts in joined.values() for p in parts]))
         where = {}
         for h in wanted:
             pos = [i for i, have in enumerate(self.header) if norm(have) == norm(h)]
@@ -93,6 +104,8 @@ class RawFile:
         blank = np.logical_and.reduce([out[h].to_numpy() == "" for h in out.columns])
         if blank.any():
             out = out[~blank]
+        for h, parts in joined.items():  # --columns created_at="Date+Time"
+            out[h] = out[parts[0]].str.cat([out[p] for p in parts[1:]], sep=" ").str.strip()
         if not self._has_long_line():
             return out
         for h in out.columns:
