@@ -37,7 +37,11 @@ def build_demo_app(instance: str):
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder of the demo database (default: the instance folder's demo/).")
 @click.option("--no-serve", is_flag=True, help="Build the demo store and its advice, then stop.")
-def demo(host: str, port: int, instance: str | None, no_serve: bool) -> None:
+@click.option("--export", "export", type=click.Path(file_okay=False), default=None,
+              help="Write the demo store's orders (orders.jsonl) and stock (inventory.csv) "
+                   "into this folder for `shelfwise advise`, then stop.")
+def demo(host: str, port: int, instance: str | None, no_serve: bool,
+         export: str | None) -> None:
     """Create a demo store from the bundled data and serve its dashboard.
 
     The store holds a year of real daily sales of 28 items (M5 data; see
@@ -45,8 +49,18 @@ def demo(host: str, port: int, instance: str | None, no_serve: bool) -> None:
     demand, plans reorders, finds upsell pairs and scores the latest orders; the dashboard
     opens on http://127.0.0.1:8000 without Shopify credentials. Nothing is sent to Shopify.
 
-    Example: shelfwise demo
+    \b
+    Examples:
+      shelfwise demo
+      shelfwise demo --export demo/ && shelfwise advise demo/orders.jsonl \\
+          --inventory demo/inventory.csv -o report.xlsx
     """
+    if export:
+        from connectors import demo_store
+
+        orders, stock = demo_store.write_files(demo_store.build(), export)
+        click.echo(f"Demo store written: {orders} and {stock}", err=True)
+        return
     from webhooks import demo as demo_mode
     from webhooks import settings
 

@@ -136,3 +136,12 @@ def test_bulk_export_rows_read_like_webhooks(tmp_path):
     for name in ("reorder", "segments"):
         pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "bulk" / f"{name}.csv"),
                                       pd.read_csv(tmp_path / "hooks" / f"{name}.csv"))
+
+
+def test_demo_export_writes_what_advise_reads(tmp_path):
+    result = CliRunner().invoke(main, ["demo", "--export", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    orders = (tmp_path / "demo" / "orders.jsonl").read_text().splitlines()
+    stock = pd.read_csv(tmp_path / "demo" / "inventory.csv")
+    assert len(orders) > 1000 and json.loads(orders[0])["line_items"]
+    assert len(stock) == 28 and {"unique_id", "on_hand"} <= set(stock.columns)
