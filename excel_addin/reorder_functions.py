@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import xlwings as xw
 
@@ -18,6 +20,15 @@ from excel_addin.cells import (
 )
 from excel_addin.forecast_functions import MAX_PERIODS
 
+#: Headers people use for the sales table's columns, normalised (lower case, `_` for spaces).
+SALES_NAMES = {"sku": "unique_id", "product": "unique_id", "product_id": "unique_id",
+               "item": "unique_id", "id": "unique_id", "date": "ds", "day": "ds", "week": "ds",
+               "month": "ds", "period": "ds", "units": "y", "units_sold": "y", "quantity": "y",
+               "qty": "y", "sales": "y", "sold": "y"}
+#: The same for the items table (its other keys are `engine.inventory.plan.ITEM_DEFAULTS`).
+ITEM_NAMES = {"sku": "unique_id", "product": "unique_id", "product_id": "unique_id",
+              "item": "unique_id", "id": "unique_id", "stock": "on_hand", "in_stock": "on_hand",
+              "available": "on_hand", "incoming": "on_order"}
 SALES_DOC = "Units sold per period, oldest first; a header on top and blank cells below are fine."
 LEVEL_DOC = "Target fill rate: share of units served from stock, 0.95 or 95 (default 0.95)."
 
@@ -70,21 +81,34 @@ def EOQ(annual_demand, order_cost, holding_cost_per_unit_year):
 
 
 @xw.func(category="Shelfwise")
-@xw.arg("sales_table", ndim=2, err_to_str=True, doc="Table with header unique_id, ds, y.")
+@xw.arg("sales_table", ndim=2, err_to_str=True,
+        doc="Table with header unique_id (or SKU), ds (or Date, Week), y (or Units, Quantity).")
 @xw.arg("items_table", ndim=2, err_to_str=True,
         doc="Table with header unique_id, on_hand, lead_time, ...")
 @xw.ret(index=False, header=True, expand="table")
 @never_raises
 def REORDER_PLAN(sales_table, items_table):
     """Safety stock, reorder point, order quantity and what to order now, per item."""
-    sales = table_with_header(sales_table, "sales_table")
-    items = _service_levels(table_with_header(items_table, "items_table"))
+    sales = _named(table_with_header(sales_table, "sales_table"), SALES_NAMES)
+    items = _service_levels(_named(table_with_header(items_table, "items_table"), ITEM_NAMES))
     with about("items_table"):
         check_items(items)
     with about("sales_table"):
         plan = plan_reorders(sales, items)
     plan["stockout_date"] = plan["stockout_date"].dt.strftime("%Y-%m-%d")
     return spill(plan.round(2))
+
+
+def _named(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Headers as people write them (`SKU`, `Week`, `Units`, `On hand`) as the engine's keys."""
+    taken, renamed = set(table.columns), {}
+    for col in table.columns:
+        key = re.sub(r"[^a-z0-9]+", "_", str(col).lower()).strip("_")
+        new = names.get(key, key)
+        if new != col and new not in taken:  # the first column to claim a key gets it
+            renamed[col] = new
+            taken.add(new)
+    return table.rename(columns=renamed)
 
 
 def _service_levels(items: pd.DataFrame) -> pd.DataFrame:

@@ -478,3 +478,11 @@ def test_reorder_plan_refuses_huge_cells_and_lead_times(udfs):
         items = ITEMS[:2] + [("TEE", 5.0, lead_time, 0.9)]
         assert_message(call(udfs.REORDER_PLAN, tuple(sales_table()), tuple(items)),
                        "items_table", "row 3", "'lead_time'")
+
+
+def test_reorder_plan_headers_as_people_write_them(udfs):
+    bare = call(udfs.REORDER_PLAN, tuple(sales_table()), tuple(ITEMS))
+    sales = [("SKU", "Week", "Units")] + sales_table()[1:]
+    items = [("SKU", "On hand", "Lead time", "Service level")] + \
+        [(u, h, t, s * 100) for u, h, t, s in ITEMS[1:]]
+    assert call(udfs.REORDER_PLAN, tuple(sales), tuple(items)) == bare
