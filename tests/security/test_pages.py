@@ -364,3 +364,20 @@ def hostile_store(app, token):
             shop_id = session.scalar(select(Shop.id).where(Shop.domain == SHOP))
         advice.save_insights(shop_id, hostile_insights(titles, skus))
     return app, titles, skus
+
+
+def test_every_page_and_api_of_the_app_asks_for_a_session_token(app, token):
+    """No view of the admin and dashboard blueprints answers without a token (the CSV is
+    a signed link instead: a download cannot carry the Authorization header)."""
+    client = app.test_client()
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint.split(".")[0] in ("admin", "dashboard")
+             and r.endpoint != "dashboard.reorder_csv"]
+    assert len(rules) >= 5
+    for rule in rules:
+        method = "POST" if "POST" in rule.methods else "GET"
+        res = client.open(f"{rule.rule}?shop={SHOP}", method=method)
+        assert res.status_code in (302, 401), rule.rule
+        res = client.open(f"{rule.rule}?shop={SHOP}", method=method,
+                          headers=bearer(forged_token(secret="wrong-secret-" * 3)))
+        assert res.status_code == 401, rule.rule
