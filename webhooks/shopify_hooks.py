@@ -21,12 +21,13 @@ import re
 
 from flask import Blueprint, Request, current_app, request
 from shopify_app import ShopifyApp
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from connectors.shopify.client import shop_domain
 from webhooks import deliveries
 from webhooks.crypto import vault
-from webhooks.storage import Delivery, get_session
+from webhooks.storage import Delivery, db, utcnow
 
 bp = Blueprint("shopify_hooks", __name__)
 log = logging.getLogger("shelfwise.webhooks")
@@ -103,24 +104,23 @@ def receive():
         status, error = "bad", f"refused on arrival: {str(err)[:400] or type(err).__name__}"
         log.warning("webhook %s (%s, %s) refused: %s", webhook_id, topic, shop, error)
     sealed = vault().seal(body.decode("utf-8", "replace"))
-    session = get_session()
-    delivery = Delivery(webhook_id=webhook_id, event_id=event_id, digest=digest,
-                        shop_domain=shop, topic=topic, status=status, error=error,
-                        body=sealed, attempts=0, lease_until=deliveries.lease())
-    session.add(delivery)
-    try:
-        session.commit()
+    try:  # one short write transaction (Core, no ORM unit of work: this is the hot path)
+        with db().engine.begin() as conn:
+            delivery_id = conn.execute(insert(Delivery).values(
+                webhook_id=webhook_id, event_id=event_id, digest=digest, shop_domain=shop,
+                topic=topic, status=status, error=error, body=sealed, attempts=0,
+                received_at=utcnow(), lease_until=deliveries.lease())
+                .returning(Delivery.id)).scalar_one()
     except IntegrityError:  # seen before (webhook id, event or same body): not again
-        session.rollback()
         return "", 200
     if status != "queued":
         return "", 200  # acknowledged (Shopify must not resend it) and kept for a replay
     try:
-        deliveries.process_delivery(delivery.id)
+        deliveries.process_delivery(delivery_id)
     except Exception:
         # The queue is down: forget the delivery so Shopify's retry is processed.
         log.exception("could not enqueue webhook %s; answering 503", webhook_id)
-        session.delete(delivery)
-        session.commit()
+        with db().engine.begin() as conn:
+            conn.execute(delete(Delivery).where(Delivery.id == delivery_id))
         return "queue unavailable", 503
     return "", 200
