@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from sqlalchemy import (
     DateTime,
     Float,
@@ -238,29 +238,15 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    """Bind the database to the app, run migrations, close the request session on teardown."""
+    """Bind the database to the app and run migrations."""
     db = Database(str(app.config["DATABASE_URL"]))
     migrate(db.engine)
     app.extensions["shelfwise.db"] = db
-    app.teardown_appcontext(_close_session)
 
 
 def db() -> Database:
     """The current app's database."""
     return current_app.extensions["shelfwise.db"]
-
-
-def get_session() -> Session:
-    """The session of this request or task (on `g`), closed at teardown."""
-    if "db_session" not in g:
-        g.db_session = db().sessions()
-    return g.db_session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
 
 
 # --- catalogue, sync runs and computed advice (issue 7) ------------------------------------
