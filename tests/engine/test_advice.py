@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import re
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from engine.advice import (
 )
 from engine.errors import InputError
 from engine.forecasting import forecast
+from tests.conftest import REPO
 
 AS_OF = pd.Timestamp("2024-07-01")
 
@@ -60,6 +62,19 @@ def test_readme_examples_run():
     for module in (engine, advice_module):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_the_readme_python_api_section_runs():
+    """The README's "Python API" example (a pycon block) is a doctest, as engine's is."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    if "## Python API" not in text:
+        pytest.skip("the README has no Python API section yet")
+    section = text.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```pycon\n(.*?)```", section, flags=re.S)
+    assert blocks, "the Python API section has no ```pycon example"
+    test = doctest.DocTestParser().get_doctest("\n".join(blocks), {}, "README", "README.md", 0)
+    result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_every_table_has_its_documented_columns(full):
