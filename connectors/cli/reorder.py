@@ -135,13 +135,12 @@ def _by_location(sales: pd.DataFrame, items: pd.DataFrame):
 
 
 def period_days(freq: str) -> float:
-    """Length of one period of `freq` in days (a month about 30.4)."""
-    start = pd.Timestamp("2024-01-01")
-    offset = pd.tseries.frequencies.to_offset(freq)
+    """Length of one period of `freq` in days (a month about 30.5), over a year of labels."""
     try:
-        return float((start + 12 * offset - start) / pd.Timedelta(days=1)) / 12
+        labels = pd.date_range("2024-01-01", periods=13, freq=freq)
     except (TypeError, ValueError):
         return 1.0
+    return float((labels[-1] - labels[0]) / pd.Timedelta(days=1)) / 12
 
 
 def reasons(plan: pd.DataFrame, items: pd.DataFrame, freq: str) -> list[str]:
