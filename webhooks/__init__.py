@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from webhooks import settings
+from webhooks import queue, settings
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -49,3 +49,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     formats.register(app)
     app.register_blueprint(dashboard.bp)
     return app
+
+
+queue.app_factory = create_app  # a consumer's tasks build the app on first use

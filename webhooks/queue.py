@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, has_app_context
@@ -36,26 +37,28 @@ def make_huey(url: str, name: str = "shelfwise") -> Huey:
 
 _settings = settings.load()
 huey = make_huey(str(_settings["QUEUE_URL"]), str(_settings["QUEUE_NAME"]))
+app_factory: Callable[[], Flask] | None = None
+"""Builds the app a consumer runs tasks in (set to `webhooks.create_app` by the package)."""
 _app: Flask | None = None
 
 
-def bind_app(app: Flask) -> None:
-    """Run tasks in this app (the worker's, or a test's)."""
+def bind_app(app: Flask | None) -> None:
+    """Run tasks in this app (the worker's, or a test's); None forgets it."""
     global _app
     _app = app
 
 
 def in_app_context(fn):
-    """Run `fn` in the bound app's context (a worker builds its own app on first use)."""
+    """Run `fn` in the bound app's context (a consumer builds its app on first use)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if has_app_context():
             return fn(*args, **kwargs)
         global _app
         if _app is None:
-            from webhooks import create_app
-
-            _app = create_app()
+            if app_factory is None:
+                raise RuntimeError("no app to run tasks in: import webhooks first")
+            _app = app_factory()
         with _app.app_context():
             return fn(*args, **kwargs)
     return wrapper
