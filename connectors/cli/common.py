@@ -96,8 +96,9 @@ def reader_options(command: Callable) -> Callable:
 
     options = [
         click.option("--format", "input_format", type=click.Choice(FORMAT_NAMES),
-                     default="auto", show_default=True,
-                     help="Layout of the input file; auto recognises it by its header."),
+                     default="auto", show_default=True, metavar="NAME",
+                     help="Layout of the input file: auto recognises it by its header; or "
+                          "one of " + ", ".join(FORMAT_NAMES[1:]) + "."),
         click.option("--columns", callback=_columns_option, metavar="KEY=HEADER,...",
                      help="Map the file's headers onto the canonical columns, e.g. "
                           "unique_id=\"Lineitem sku\",ds=\"Created at\",y=\"Lineitem "

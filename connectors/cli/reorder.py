@@ -76,6 +76,10 @@ def reorder(history, items, inventory, lead_time_days, by_location, output, freq
     with input_errors(stock_file):
         stock = read_stock(stock_file, by_location=by_location)
     reading.say(stock.summary)
+    unplanned = sorted(set(sales.table["unique_id"]) - set(stock.table["unique_id"]))
+    if unplanned:
+        reading.say(f"{len(unplanned):,} products sold but not in {_name(stock_file)} are not "
+                    f"planned (e.g. {', '.join(unplanned[:3])})")
     table = sales.table
     with input_errors(history):
         period = freq or calendar.infer_frequency(table["ds"])

@@ -35,7 +35,7 @@ class Layout:
 
     def missing(self, raw: RawFile) -> list[str]:
         """Every required header absent from the file (one alternative shown per key)."""
-        gone = [h for h in self.signature if not raw.has(h)]
+        gone = [h.split("|")[0] for h in self.signature if not raw.has(h)]
         for key in self.required:
             if self.header_for(raw, key) is None and self.fields[key][0] not in gone:
                 gone.append(self.fields[key][0])
@@ -54,7 +54,7 @@ SHOPIFY_ORDERS = Layout(
 
 WOOCOMMERCE_ORDERS = Layout(
     "woocommerce-orders", "lines",
-    signature=("Order Number", "Order Date", "Quantity"),
+    signature=("Order Number|Order ID", "Order Date", "Quantity|Qty"),
     fields={"order_id": ("Order Number", "Order ID"), "product_id": ("SKU", "Product ID"),
             "product_title": ("Item Name", "Name", "Product Name"),
             "quantity": ("Quantity", "Qty"), "created_at": ("Order Date",),

@@ -59,7 +59,8 @@ class RawFile:
         return [self.header[i] for i in found] if None not in found else []
 
     def has(self, header: str) -> bool:
-        return self.position(header) is not None
+        """Whether the file has `header` (`A|B`: either of them)."""
+        return any(self.position(h) is not None for h in header.split("|"))
 
     def columns(self, headers: Iterable[str], *, keep_spaces: Iterable[str] = ()
                 ) -> pd.DataFrame:
