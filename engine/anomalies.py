@@ -1,7 +1,8 @@
-"""Money anomalies: amounts out of line with their own weekly pattern and trend, and duplicates.
+"""Money anomalies: amounts out of line with their own weekly pattern and trend, level shifts,
+public holidays, and duplicates.
 
-One entry point, `detect_anomalies`, serves the command line and Excel; `AnomalyDetector`
-is the scikit-learn-style estimator under it.
+One entry point, `detect_anomalies`, serves the command line, Excel and the app;
+`AnomalyDetector` is the scikit-learn-style estimator under it.
 
 How a value is judged
 ---------------------
@@ -12,22 +13,35 @@ on its own, in one of two ways:
   median over `window_days` gives the level; the median ratio of each weekday to that
   level gives the weekday pattern (used when every weekday has 3 or more values); the
   level is re-estimated on the de-seasonalised values. The residual of each day relative
-  to its expected value is scored in robust standard deviations (median absolute
-  deviation times 1.4826). Non-negative series are scored on log ratios of value to
-  expected value (started by a tenth of the median so zero days stay finite): a quiet
-  Monday and a busy Saturday are judged on the same scale, and a halving weighs as much
-  as a doubling. Series with mixed signs are scored on plain differences; a series of
-  negative amounts (expenses as outflows) is scored on its magnitudes.
+  to its expected value is scored in robust standard deviations of its own weekday (some
+  weekdays swing more than others; shrunk towards the overall spread when there are few
+  weeks). Non-negative series are scored on log ratios of value to expected value (started
+  by a tenth of the median so zero days stay finite): a quiet Monday and a busy Saturday
+  are judged on the same scale, and a halving weighs as much as a doubling. Series with
+  mixed signs are scored on plain differences; a series of negative amounts (expenses as
+  outflows) is scored on its magnitudes.
+* Level shifts (daily series): a week at half the usual level drags a rolling median
+  with it, so runs are judged against a slower level (twice the window). A scan over every
+  run of 3 to 28 days (binary segmentation by the largest standardised mean of the
+  residuals, repeated on what is left) flags each run whose score reaches `threshold` +
+  1.5 and whose median change is at least a 26% drop or a 35% rise. Every day of the run
+  gets one reason: "since Tuesday 12 Mar 2024 revenue runs 45% below its usual level".
 * Line series (several rows on some date: expense lines): each line's amount against the
   same payee's lines in the series when there are 8 or more, else against all lines of
   the series, on the log scale (amounts are skewed), same robust z-score.
 
-A value whose score exceeds `threshold` is an anomaly. Separately, two rows with the same
-non-zero amount, the same payee and the same series no more than `duplicate_days` apart
-flag the later one as a possible duplicate payment, whatever its score.
+A value whose score exceeds `threshold`, or a day of a level shift, is out of line. With
+a `country`, a public holiday (the `holidays` package) explains a day out of line: it gets
+`anomaly` false and the holiday named ("Good Friday: revenue 80% below a usual Friday"), so
+`anomaly` true always means unexplained. Separately, two rows with the same non-zero
+amount, the same payee and the same series no more than `duplicate_days` apart flag the
+later one as a possible duplicate payment, whatever its score.
 
-Reasons are plain sentences in the input's own units ("amount"), for example
-"Tuesday's card is 62% below a typical Tuesday (amount 380.00, typical about 1,000.00)".
+Output columns: `anomaly`, `score`, `reason`, `expected` (the typical value each row was
+compared with: the day's expected value, the usual level on a level shift's days, the
+typical line). Reasons are plain sentences in the input's own units, naming the series
+("amount" when there is none), for example "Tuesday's card is 62% below a typical Tuesday
+(amount 380.00, typical about 1,000.00)".
 """
 
 from __future__ import annotations
