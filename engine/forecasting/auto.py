@@ -40,8 +40,9 @@ class AutoForecaster:
     validation_horizon : int or None, default=None
         Length of each validation window; by default the usual horizon of the season
         length (14 days, 13 weeks, 12 months, ...). It does not depend on `horizon`.
-    n_windows : int, default=3
-        Validation windows cut from the end of the history.
+    n_windows : int or None, default=None
+        Validation windows cut from the end of the history; by default three, or enough
+        to cover a whole season (four 13-week windows for a yearly season of weeks).
     chunk_size : int, default=256
         Series fitted together in one vectorised pass; the result does not depend on it.
     min_train : int, default=8
@@ -77,7 +78,7 @@ class AutoForecaster:
     """
 
     def __init__(self, horizon: int = 12, *, season_length: int = 1,
-                 validation_horizon: int | None = None, n_windows: int = 3,
+                 validation_horizon: int | None = None, n_windows: int | None = None,
                  chunk_size: int = 256, min_train: int = 8, max_history: int | None = None,
                  combine_margin: float = 0.03, shrinkage: float = 20.0):
         self.horizon = horizon
@@ -101,9 +102,9 @@ class AutoForecaster:
         """
         h, m = _positive(self.horizon, "horizon"), _positive(self.season_length, "season_length")
         size = _positive(self.chunk_size, "chunk_size")
-        windows = _positive(self.n_windows, "n_windows")
         H = _positive(self.validation_horizon or VALIDATION_HORIZON.get(m, max(12, m)),
                       "validation_horizon")
+        windows = _positive(self.n_windows or max(3, -(-m // H)), "n_windows")
         Y = _as_panel(Y)
         Y = Y[:, -(self.max_history or max(750, 20 * m)):]
         S = Y.shape[0]
@@ -203,54 +204,60 @@ class AutoForecaster:
     def _choose(self, errors: np.ndarray, groups: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Per series, a boolean row over CANDIDATES: the members averaged into its forecast."""
         S, C, _ = errors.shape
-        ratio = _log_ratios(errors, scale)
-        panel = _group_choice(errors, ratio, scale, np.ones(S, dtype=bool), None,
+        mine, theirs = _scaled_maes(errors, scale)
+        panel = _group_choice(errors, mine, theirs, scale, np.ones(S, dtype=bool), None,
                               self.shrinkage, self.combine_margin)
         members = np.zeros((S, C), dtype=bool)
         for g in np.unique(groups):
             rows = groups == g
-            pick = _group_choice(errors, ratio, scale, rows, panel, self.shrinkage,
+            pick = _group_choice(errors, mine, theirs, scale, rows, panel, self.shrinkage,
                                  self.combine_margin)
             members[rows] = pick["members"]
         return members
 
 
-def _log_ratios(errors: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """log(MAE of each candidate / MAE of the steady average), on the windows both scored."""
+def _scaled_maes(errors: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled MAE of each candidate and of the steady average on the windows both scored.
+
+    Returns two (n_series, n_candidates) arrays, NaN where a candidate scored nothing: the
+    pooled ratio of their sums is the candidate's MASE relative to the steady average.
+    """
     ref = np.abs(errors[:, REFERENCE, :])
     with _quiet():
         both = np.isfinite(errors) & np.isfinite(ref)[:, None, :]
         count = both.sum(axis=2)
-        eps = 0.01 * scale[:, None] * count
-        mine = np.where(both, np.abs(errors), 0.0).sum(axis=2)
-        theirs = np.where(both, ref[:, None, :], 0.0).sum(axis=2)
-        ratio = np.log((mine + eps) / (theirs + eps))
-    return np.where(count > 0, ratio, np.nan)
+        mine = np.where(both, np.abs(errors), 0.0).sum(axis=2) / count / scale[:, None]
+        theirs = np.where(both, ref[:, None, :], 0.0).sum(axis=2) / count / scale[:, None]
+    return np.where(count > 0, mine, np.nan), np.where(count > 0, theirs, np.nan)
 
 
-def _group_choice(errors, ratio, scale, rows, parent, shrinkage, margin) -> dict:
+def _group_choice(errors, mine, theirs, scale, rows, parent, shrinkage, margin) -> dict:
     """The members (best single, or the average of the best two or three) for some rows.
 
-    Scores are mean log relative errors over the rows, shrunk toward `parent`'s scores
-    by `shrinkage` series; a candidate scored on under half the rows is not eligible.
+    A candidate's score is its pooled scaled MAE over the rows relative to the steady
+    average's on the same rows, shrunk toward `parent`'s score by `shrinkage` series; a
+    candidate scored on under half the rows is not eligible. A single candidate is taken
+    only when its score beats the best combination's by `margin` (a fraction).
     """
     C = errors.shape[1]
-    scored = np.isfinite(ratio[rows])
-    n_valid = int(np.isfinite(ratio[rows, REFERENCE]).sum())
+    scored = np.isfinite(mine[rows])
+    n_valid = int(scored[:, REFERENCE].sum())
     count = scored.sum(axis=0)
+    num = np.where(scored, mine[rows], 0.0).sum(axis=0)
+    den = np.where(scored, theirs[rows], 0.0).sum(axis=0)
+    unit = den[REFERENCE] / max(n_valid, 1) if n_valid else 1.0
+    prior = parent["scores"] if parent is not None else np.ones(C)
+    weight = shrinkage * unit if parent is not None else 0.0
     with _quiet():
-        total = np.where(scored, ratio[rows], 0.0).sum(axis=0)
-    prior = parent["scores"] if parent is not None else np.zeros(C)
-    weight = shrinkage if parent is not None else 0.0
-    scores = (total + weight * prior) / np.maximum(count + weight, 1e-9)
-    eligible = (count >= 0.5 * n_valid) & (count > 0)
-    if parent is not None:
-        eligible |= (count == 0) & parent["eligible"] & (n_valid == 0)
+        scores = (num + weight * prior) / (den + weight)
+    scores = np.where(np.isfinite(scores), scores, np.inf)
+    eligible = (count >= 0.5 * n_valid) & (count > 0) & np.isfinite(scores)
+    if parent is not None and n_valid == 0:
+        return {"members": parent["members"], "scores": prior, "eligible": parent["eligible"]}
     if not eligible.any():
         default = np.zeros(C, dtype=bool)
         default[REFERENCE] = True
-        return {"members": parent["members"] if parent is not None else default,
-                "scores": scores, "eligible": eligible}
+        return {"members": default, "scores": scores, "eligible": eligible}
     order = [c for c in np.argsort(np.where(eligible, scores, np.inf), kind="stable")
              if eligible[c]]
     best = np.zeros(C, dtype=bool)
@@ -261,25 +268,26 @@ def _group_choice(errors, ratio, scale, rows, parent, shrinkage, margin) -> dict
             combo = np.zeros(C, dtype=bool)
             combo[order[:k]] = True
             prior_score = float(np.mean(prior[order[:k]]))
-            options.append((_combo_score(errors, scale, rows, combo, weight, prior_score)
-                            - margin, combo))
+            score = _combo_score(errors, scale, rows, combo, weight, prior_score)
+            options.append((score * (1 - margin), combo))
     return {"members": min(options, key=lambda o: o[0])[1], "scores": scores,
             "eligible": eligible}
 
 
 def _combo_score(errors, scale, rows, combo, weight, prior_score) -> float:
-    """Pooled log relative error of the average of `combo`'s candidates over `rows`."""
+    """Pooled relative scaled MAE of the average of `combo`'s candidates over `rows`."""
     sub = errors[rows]
     avg = _combine(sub, np.broadcast_to(combo, (sub.shape[0], combo.size)),
                    np.full(sub[:, 0].shape, np.nan))
     ref = np.abs(sub[:, REFERENCE])
     both = np.isfinite(avg) & np.isfinite(ref)
-    eps = 0.01 * scale[rows] * both.sum(axis=1)
+    n = both.sum(axis=1)
     with _quiet():
-        r = np.log((np.where(both, np.abs(avg), 0).sum(axis=1) + eps)
-                   / (np.where(both, ref, 0).sum(axis=1) + eps))
-    r = r[both.any(axis=1)]
-    return float((r.sum() + weight * prior_score) / max(r.size + weight, 1e-9))
+        mine = np.where(both, np.abs(avg), 0).sum(axis=1) / n / scale[rows]
+        theirs = np.where(both, ref, 0).sum(axis=1) / n / scale[rows]
+    ok = n > 0
+    total = float(theirs[ok].sum()) + weight
+    return float((mine[ok].sum() + weight * prior_score) / total) if total > 0 else np.inf
 
 
 def _combine(stacked: np.ndarray, members: np.ndarray, fallback: np.ndarray) -> np.ndarray:

@@ -16,10 +16,10 @@ COMBINED = ("SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage")
 #: Every candidate, in order of preference when validation errors tie.
 CANDIDATES = (
     "Combination", "SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage", "Naive",
-    "DampedHolt", "Theta", "SeasonalCombination", "SeasonalSES", "SeasonalNaive",
+    "DampedHolt", "Theta", "SeasonalCombination", "SeasonalSES",
     "HoltWintersAdditive", "HoltWintersMultiplicative", "SeasonalTheta",
 )
-SEASONAL = frozenset({"SeasonalCombination", "SeasonalSES", "SeasonalNaive",
+SEASONAL = frozenset({"SeasonalCombination", "SeasonalSES",
                       "HoltWintersAdditive", "HoltWintersMultiplicative", "SeasonalTheta"})
 MAX_AGGREGATION = 12
 
@@ -33,7 +33,7 @@ def label(name: str, season_length: int) -> str:
         "TSB": "occasional sales", "ADIDA": "occasional sales", "IMAPA": "occasional sales",
         "HistoricAverage": "long-run average", "Naive": "last value", "DampedHolt": "trend",
         "Theta": "trend", "SeasonalCombination": pattern, "SeasonalSES": pattern,
-        "SeasonalNaive": "repeat last season", "HoltWintersAdditive": "trend and season",
+"HoltWintersAdditive": "trend and season",
         "HoltWintersMultiplicative": "trend and season", "SeasonalTheta": "trend and season",
     }
     found = {words.get(part, "combination") for part in name.split("+")}
@@ -71,7 +71,6 @@ def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
         found = {
             "SeasonalSES": kernels.ses(sa)[0][:, None] * season,
             "SeasonalCombination": flat["Combination"][:, None] * season,
-            "SeasonalNaive": kernels.seasonal_naive(Y, h, m),
             "HoltWintersAdditive": kernels.holt_winters(Y, h, index, multiplicative=False),
             "HoltWintersMultiplicative": kernels.holt_winters(Y, h, index, multiplicative=True),
             "SeasonalTheta": kernels.theta(Y, h, index),

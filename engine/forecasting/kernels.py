@@ -15,13 +15,14 @@ from collections.abc import Iterator
 import numpy as np
 
 SES_ALPHAS = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8])
+AGGREGATE_ALPHAS = np.array([0.1, 0.15, 0.2, 0.25, 0.3])  # ADIDA's bounds, as statsforecast
 HOLT_ALPHAS = np.array([0.05, 0.1, 0.2, 0.4])
 HOLT_BETAS = np.array([0.02, 0.1])
 HOLT_PHI = 0.9
 HW_ALPHAS = np.array([0.05, 0.15, 0.3, 0.5])
 HW_BETAS = np.array([0.02, 0.15])
 HW_GAMMAS = np.array([0.02, 0.15])
-HW_PHIS = np.array([0.9, 0.98])
+HW_PHIS = np.array([0.95])
 
 
 def naive(Y: np.ndarray) -> np.ndarray:
@@ -104,9 +105,9 @@ def holt_winters(Y: np.ndarray, h: int, index: np.ndarray, *, multiplicative: bo
 
     Alpha, beta, gamma and phi are picked per series from a small grid by one-step squared
     error. The seasonal states start from `index` (as `seasonal_index`; converted to units
-    for the additive form) and the level from the first observation, so that a series needs
-    only one season to start. Missing values leave the state unchanged. Returns the
-    (n_series, h) forecast path.
+    for the additive form), level and trend from the straight line through the seasonally
+    adjusted history, so that a series needs only one season to start. Missing values
+    leave the state unchanged. Returns the (n_series, h) forecast path.
     """
     S, T = Y.shape
     m = index.shape[1]
@@ -114,19 +115,22 @@ def holt_winters(Y: np.ndarray, h: int, index: np.ndarray, *, multiplicative: bo
     a, b, g, phi = grid
     first = _first_observed(Y)
     rows = np.arange(S)
-    start_phase = (first - T) % m
-    start_value = Y[rows, np.minimum(first, T - 1)]
+    adjusted = deseasonalise(Y, index)
+    slope = _ols_slope(adjusted)  # the starting trend: the history's straight line
     with _quiet():
-        level0 = np.where(multiplicative, start_value / np.maximum(index[rows, start_phase], 1e-3),
-                          start_value)
-    level = np.repeat(np.nan_to_num(level0)[:, None], a.size, axis=1)
+        t = np.arange(T, dtype=float)[None, :]
+        seen = ~np.isnan(adjusted)
+        centre = np.where(seen, t, 0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+        start = np.nanmean(adjusted, axis=1) - slope * (centre - first)
+    start = np.nan_to_num(start)
+    level = np.repeat(start[:, None], a.size, axis=1)
     if multiplicative:
-        season = np.repeat(index[:, None, :], a.size, axis=1)
+        season = np.repeat(index.T[:, :, None], a.size, axis=2)  # (m, S, grid): phase first
     else:
-        scale = np.abs(level[:, :1, None])
-        season = np.repeat(((index - 1.0)[:, None, :]) * scale, a.size, axis=1)
-        level = level - season[rows, :, start_phase]
-    trend = np.zeros((S, a.size))
+        with _quiet():
+            units = np.abs(np.nan_to_num(np.nanmean(Y, axis=1)))
+        season = np.repeat(((index - 1.0) * units[:, None]).T[:, :, None], a.size, axis=2)
+    trend = np.repeat(slope[:, None], a.size, axis=1)
     sse = np.zeros((S, a.size))
     with _quiet():
         for t in range(T):
@@ -134,7 +138,7 @@ def holt_winters(Y: np.ndarray, h: int, index: np.ndarray, *, multiplicative: bo
             y = Y[:, t, None]
             active = (t > first)[:, None] & ~np.isnan(y)
             damped = level + phi * trend
-            s = season[:, :, p]
+            s = season[p]
             pred = damped * s if multiplicative else damped + s
             err = np.where(active, y - pred, 0.0)
             sse += err * err
@@ -142,16 +146,15 @@ def holt_winters(Y: np.ndarray, h: int, index: np.ndarray, *, multiplicative: bo
                 safe_s = np.maximum(s, 1e-3)
                 level = damped + a * err / safe_s
                 trend = phi * trend + a * b * err / safe_s
-                season[:, :, p] = np.clip(s + g * err / np.maximum(np.abs(damped), 1e-9),
-                                          1e-3, 1e3)
+                season[p] = np.clip(s + g * err / np.maximum(np.abs(damped), 1e-9), 1e-3, 1e3)
             else:
                 level = damped + a * err
                 trend = phi * trend + a * b * err
-                season[:, :, p] = s + g * (1 - a) * err
+                season[p] = s + g * (1 - a) * err
     best = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=1)
     damp = np.cumsum(phi[best, None] ** np.arange(1, h + 1), axis=1)
     base = level[rows, best, None] + trend[rows, best, None] * damp
-    future = season[rows, best][:, np.arange(h) % m]
+    future = season[:, rows, best].T[:, np.arange(h) % m]
     path = base * future if multiplicative else base + future
     return np.where(np.isfinite(path).all(axis=1, keepdims=True), path, np.nan)
 
@@ -271,7 +274,7 @@ def aggregated_ses(Y: np.ndarray, max_k: int) -> np.ndarray:
         if n < 2:
             break
         buckets = Y[:, T - n * k:].reshape(S, n, k).sum(axis=2)  # NaN if any period missing
-        out[:, k - 1] = ses(buckets)[0] / k
+        out[:, k - 1] = ses(buckets, AGGREGATE_ALPHAS)[0] / k
     return out
 
 
@@ -286,19 +289,40 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
     """Multiplicative seasonal index per phase, from the last `seasons` seasons.
 
     Phase p is the position of a period within its season, counted so that the last
-    column of the panel has phase m-1. Indices are shrunk toward 1 by `prior_units` of
-    demand, so that slow sellers do not get a season from noise.
+    column of the panel has phase m-1. Each period is compared with the straight line
+    through the span (so that a trend is not read as a season). Indices are shrunk toward
+    1 by `prior_units` of demand, so that slow sellers do not get a season from noise, and
+    by the share of their spread that noise explains: the period-to-same-period-last-season
+    differences measure the noise, and few seasons of noise make a weak index.
     """
     S, T = Y.shape
     span = min(T, seasons * m) // m * m
-    recent = Y[:, T - span:].reshape(S, span // m, m)
-    total = np.nansum(recent, axis=1)
-    count = (~np.isnan(recent)).sum(axis=1)
-    mean = np.nansum(total, axis=1, keepdims=True) / np.maximum(count.sum(axis=1, keepdims=True), 1)
-    index = (total + prior_units) / (count * mean + prior_units)
+    part = Y[:, T - span:]
+    recent = part.reshape(S, span // m, m)
+    seen = ~np.isnan(part)
     with _quiet():
+        mean = np.nanmean(part, axis=1, keepdims=True)
+        slope = _ols_slope(part)[:, None]
+        t = np.arange(span, dtype=float)[None, :]
+        centre = np.where(seen, t, 0).sum(axis=1, keepdims=True) / np.maximum(
+            seen.sum(axis=1, keepdims=True), 1)
+        line = mean + slope * (t - centre)
+        base = np.where(line > 0.2 * np.abs(mean), line, mean)
+        base = np.where(seen, base, np.nan).reshape(S, span // m, m)
+        total = np.nansum(recent, axis=1)
+        expected = np.nansum(base, axis=1)
+        count = seen.reshape(S, span // m, m).sum(axis=1)
+        index = (total + prior_units) / (expected + prior_units)
         index = index / np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
-    return np.where(np.isfinite(index) & (count > 0), index, 1.0)
+        lagged = Y[:, m:] - Y[:, :-m]
+        noise = np.nanvar(lagged, axis=1, keepdims=True) / 2 / mean ** 2  # a trend is no noise
+        phase_noise = noise / np.maximum(count, 1)
+        spread = np.nanvar(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
+        signal = np.maximum(spread - np.nanmean(phase_noise, axis=1, keepdims=True), 0.0)
+        weight = np.where(np.isfinite(noise), signal / (signal + phase_noise), 1.0)
+        index = 1.0 + np.nan_to_num(weight) * (index - 1.0)
+        index = index / np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
+    return np.where(np.isfinite(index) & (count > 0) & (index > 0), index, 1.0)
 
 
 def deseasonalise(Y: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.errors import InputError
-from engine.forecasting import AutoForecaster, forecast, forecast_values, kernels
+from engine.forecasting import AutoForecaster, Forecaster, forecast, forecast_values, kernels
 from engine.forecasting.calendar import detect_season_length, infer_frequency
 from engine.forecasting.candidates import SEASONAL
 
@@ -163,3 +163,126 @@ def test_progress_reports_every_series_once():
     out = forecast(sales, 5, on_progress=seen.append)
     assert sum(seen) == n and len(seen) > 1
     assert out["unique_id"].nunique() == n
+
+
+def daily_sales(values, start="2024-01-01", uid="a"):
+    return pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=len(values)),
+                         "y": np.asarray(values, dtype=float)})
+
+
+def test_chunks_without_a_long_series_do_not_crash_and_change_nothing():
+    # issue 11: a chunk of short series never computed the seasonal candidates that the
+    # panel-wide choice named (KeyError 'SeasonalSES' on 800 car-parts series, h=12, MS)
+    rng = np.random.default_rng(11)
+    lengths = np.concatenate([rng.integers(3, 20, 300), rng.integers(24, 52, 500)])
+    months = pd.date_range(end="2024-12-01", periods=52, freq="MS")
+    frames = [pd.DataFrame({"unique_id": f"part{i:04d}", "ds": months[52 - n:],
+                            "y": rng.poisson(rng.uniform(0.1, 3), n) * (rng.random(n) < 0.6)})
+              for i, n in enumerate(lengths)]
+    sales = pd.concat(frames, ignore_index=True)
+    out = forecast(sales, 12, freq="MS", chunk_size=256)
+    assert len(out) == 800 * 12
+    pd.testing.assert_frame_equal(out, forecast(sales, 12, freq="MS", chunk_size=800))
+
+
+def test_python_api_takes_column_names_and_returns_named_intervals():
+    sales = daily_sales(np.tile([4, 6, 5, 0, 7, 5, 6], 8)).rename(
+        columns={"unique_id": "sku", "ds": "day", "y": "units"})
+    out = forecast(sales, 5, id_col="sku", time_col="day", target_col="units", level=[80, 95])
+    assert list(out.columns)[:7] == ["sku", "day", "forecast", "lo_80", "hi_80", "lo_95",
+                                     "hi_95"]
+    assert out["model"].iloc[0].replace(" ", "").isalpha()  # words, not a class name
+    with pytest.raises(InputError, match="units"):
+        forecast(sales.drop(columns="units"), 5, id_col="sku", time_col="day",
+                 target_col="units")
+
+
+def test_estimator_fits_once_and_predicts_any_horizon():
+    sales = daily_sales(np.tile([4, 6, 5, 0, 7, 5, 6], 8))
+    model = Forecaster(freq="D").fit(sales)
+    short, long = model.predict(3, level=[95]), model.predict(20, level=[95])
+    assert len(short) == 3 and len(long) == 20
+    assert short["forecast"].tolist() == pytest.approx(long["forecast"].head(3).tolist())
+
+
+def test_returns_are_left_out_of_demand_and_reported():
+    rng = np.random.default_rng(5)
+    sold = rng.poisson(20, 60).astype(float)
+    returned = daily_sales(sold)
+    extra = daily_sales(-np.where(np.arange(60) % 10 == 0, 15.0, 0.0))
+    sales = pd.concat([returned, extra[extra.y < 0]], ignore_index=True)
+    demand = forecast(sales, 7)
+    assert (demand[["forecast", "lo_95", "lo_80"]] >= 0).all().all()
+    plain = forecast(daily_sales(sold), 7)
+    assert demand["forecast"].tolist() == pytest.approx(plain["forecast"].tolist())
+    assert demand.attrs["returns"].to_dict("records") == [{"unique_id": "a",
+                                                          "returned_units": 90.0}]
+    assert plain.attrs["returns"].empty
+
+
+def test_signed_values_keep_their_sign_on_request():
+    cash = daily_sales(-np.linspace(100, 400, 60) + np.tile([0.0, 30.0], 30))
+    out = forecast(cash, 5, signed=True)
+    assert (out["forecast"] < 0).all()
+    assert (out["lo_95"] <= out["forecast"]).all() and (out["forecast"] <= out["hi_95"]).all()
+    assert (forecast(cash, 5)["forecast"] == 0).all()  # as demand: no units sold
+
+
+def test_monthly_forecast_from_daily_data_drops_the_partial_last_month():
+    # issue 11 (Coffee): daily sales ending mid-May, --freq MS, must not forecast May at
+    # the level of half a month
+    rng = np.random.default_rng(2)
+    days = pd.date_range("2022-01-01", "2024-05-14")
+    sales = pd.DataFrame({"unique_id": "coffee", "ds": days, "y": rng.poisson(33, len(days))})
+    out = forecast(sales, 3, freq="MS")
+    assert out["ds"].iloc[0] == pd.Timestamp("2024-05-01")
+    assert out["forecast"].iloc[0] > 900  # about 1,000 a month, not ~460
+    assert "2024-05-01" in out.attrs["partial_periods"]
+    whole = forecast(sales[sales.ds < "2024-05-01"], 3, freq="MS")
+    assert whole.attrs["partial_periods"] == ""
+
+
+def test_partial_first_month_is_dropped_too():
+    days = pd.date_range("2023-01-20", "2024-04-30")
+    sales = pd.DataFrame({"unique_id": "tea", "ds": days, "y": 10.0})
+    out = forecast(sales, 2, freq="MS")
+    assert "2023-01-01" in out.attrs["partial_periods"]
+    assert out["forecast"].iloc[0] == pytest.approx(out["forecast"].iloc[0].round(), abs=40)
+    assert out["forecast"].iloc[0] > 250
+
+
+def test_a_steady_seller_is_never_forecast_to_stop_after_one_quiet_day():
+    # issue 11: a tea selling about 17 a month got 0 with [0, 0] at --horizon 30
+    rng = np.random.default_rng(17)
+    y = rng.poisson(17 / 30 * 1.8, 400) * (rng.random(400) < 0.55)
+    y[-1] = 0.0
+    sales = daily_sales(y)
+    models = set()
+    for h in (26, 28, 30, 32):
+        out = forecast(sales, h)
+        assert out["forecast"].sum() > 0.3 * y[-90:].mean() * h
+        assert (out["hi_95"] > 0).all()
+        models |= set(out["model"])
+    assert len(models) == 1  # the choice does not move with the horizon
+
+
+def test_trending_monthly_series_gets_a_trend_and_beats_a_flat_forecast():
+    rng = np.random.default_rng(4)
+    t = np.arange(72)
+    y = 200 + 6 * t + 40 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 8, 72)
+    months = pd.date_range("2018-01-01", periods=72, freq="MS")
+    sales = pd.DataFrame({"unique_id": "wine", "ds": months[:-12], "y": y[:-12]})
+    out = forecast(sales, 12, freq="MS")
+    assert out["model"].iloc[0] in ("trend", "trend and season", "combination")
+    flat = np.abs(y[-12:] - y[-24:-12].mean()).mean()
+    assert np.abs(y[-12:] - out["forecast"].to_numpy()).mean() < 0.5 * flat
+
+
+def test_yearly_season_is_found_in_two_years_of_weeks_and_three_of_months():
+    rng = np.random.default_rng(0)
+    weeks = rng.poisson(30 * (1 + 0.4 * np.sin(2 * np.pi * np.arange(104) / 52))).astype(float)
+    months = rng.poisson(50 * (1 + 0.3 * np.sin(2 * np.pi * np.arange(36) / 12))).astype(float)
+    assert detect_season_length(weeks) == 52
+    assert detect_season_length(months) == 12
+    trend = rng.poisson(np.linspace(10, 60, 104)).astype(float)
+    assert detect_season_length(trend) == 1
