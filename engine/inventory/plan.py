@@ -112,6 +112,9 @@ def plan_reorders(sales: pd.DataFrame, items: pd.DataFrame, *, freq: str | None 
         safety_stock`, `order_now` what to order today, `fill_rate` the policy's expected
         fill rate, `days_of_cover` and `stockout_date` from stock on hand alone.
     """
+    from engine.perishables.reorder import newsvendor_rows, perishable_flags  # sklearn: lazy
+
+    raw_items, perishable = items, perishable_flags(items)
     items = check_items(items)
     history = sales_panel(sales, freq=freq)
     m = int(season_length) if season_length else calendar.season_length_for(history.freq)
@@ -134,8 +137,10 @@ def plan_reorders(sales: pd.DataFrame, items: pd.DataFrame, *, freq: str | None 
             on_progress(int((horizon == h).sum()))
     as_of = pd.Timestamp(as_of) if as_of is not None else \
         calendar.future_periods(history.last, 1, history.freq)[0]
-    return plan_from_forecast(items, demand, periods_year=ppy, as_of=as_of,
+    plan = plan_from_forecast(items, demand, periods_year=ppy, as_of=as_of,
                               review_period=review_period, measure=measure)
+    # perishable items (issue 15): tomorrow's newsvendor quantity, not an (s, Q) order
+    return newsvendor_rows(plan, sales, raw_items, perishable, freq=history.freq)
 
 
 def plan_from_forecast(items: pd.DataFrame, demand: DemandForecast, *, periods_year: float,
