@@ -68,9 +68,9 @@ def load_store(shop_id: int) -> tuple[pd.DataFrame, list[OrderRecord]]:
     on_hand = variants["item"].map(levels.groupby("item")["available"].sum())
     variants["on_hand"] = on_hand.fillna(variants["quantity"]).fillna(0).clip(lower=0)
     variants["product"] = variants["product_gid"].map(titles).fillna(variants["product_gid"])
-    plain = variants["variant_title"].isin(["Default Title", None, ""])
-    variants["label"] = variants["product"].where(
-        plain, variants["product"] + " (" + variants["variant_title"].astype(str) + ")")
+    variants["label"] = [p if v in ("Default Title", None, "") else f"{p} ({v})"
+                         for p, v in zip(variants["product"], variants["variant_title"],
+                                         strict=True)]
     return variants, list(history.stream(shop_id))
 
 
@@ -87,8 +87,10 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     titles = dict(zip(variants["product_gid"], variants["product"], strict=False))
     sales = daily_sales(lines[lines["variant_id"].isin(variants["variant_gid"])])
     orders = orders_table(records)
-    out: dict[str, object] = {}
-    if not sales.empty:
+    out: dict[str, object] = {"forecast": [], "reorder": [], "upsell": [], "segments": [],
+                              "anomalies": [], "revenue": {},
+                              "writeback": {"products": {}, "variants": {}}}
+    if not sales.empty:  # else a shop without sales yet: empty sections, nothing written
         result = advise(
             sales,
             variants.rename(columns={"variant_gid": "unique_id"})[["unique_id", "on_hand"]],
@@ -165,7 +167,7 @@ def recommend(shop: str, *, write: bool = True, as_of: datetime | None = None,
             run.definitions_created = shopify_catalog.ensure_definitions(api, domain, token)
             out["definitions"] = {"created": run.definitions_created, "at": str(utcnow())}
         run.metafields_written = shopify_catalog.set_metafields(
-            api, domain, token, metafields(out.get("writeback", {})), on_batch=on_batch)
+            api, domain, token, metafields(out["writeback"]), on_batch=on_batch)
         tags = write_segment_tags(api, domain, token, shop_id, run.customer_segments)
         run.segment_tags_written = tags["written"]
         out["summary"].update(metafields_written=run.metafields_written, segment_tags=tags,

@@ -80,3 +80,17 @@ def test_dashboard_rows_keep_the_engine_numbers():
     segments, by_customer = insights.segment_rows(result, orders)
     assert sum(s["customers"] for s in segments) == len(by_customer) == 30
     assert all(c.startswith("gid://shopify/Customer/") for c in by_customer)
+
+
+def test_a_shop_without_sales_gets_empty_sections(app):
+    with app.app_context():
+        run = advice.recommend("empty-shop.myshopify.com", write=False)
+        from webhooks import shops
+        from webhooks.storage import db
+        with db().session() as session:
+            shop_id = shops.get_shop(session, "empty-shop.myshopify.com").id
+        stored = {k: v for k, (v, _) in advice.load_insights(shop_id).items()}
+    assert run.orders == 0 and run.metafields_written == 0
+    assert stored["reorder"] == stored["forecast"] == stored["orders"] == []
+    assert stored["writeback"] == {"products": {}, "variants": {}}
+    assert stored["summary"]["orders"] == 0
