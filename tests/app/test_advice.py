@@ -10,7 +10,8 @@ import pytest
 
 from connectors.shopify.catalog import metafield
 from engine.advice import advise
-from webhooks import advice, insights
+from webhooks import advice, insights, shops
+from webhooks.storage import db
 
 
 def test_metafield_values_follow_their_types():
@@ -85,8 +86,6 @@ def test_dashboard_rows_keep_the_engine_numbers():
 def test_a_shop_without_sales_gets_empty_sections(app):
     with app.app_context():
         run = advice.recommend("empty-shop.myshopify.com", write=False)
-        from webhooks import shops
-        from webhooks.storage import db
         with db().session() as session:
             shop_id = shops.get_shop(session, "empty-shop.myshopify.com").id
         stored = {k: v for k, (v, _) in advice.load_insights(shop_id).items()}
