@@ -322,14 +322,22 @@ def _segments(orders: pd.DataFrame | None, as_of: pd.Timestamp, least: int,
     if table["customer_id"].nunique() < least:
         notes.append(f"No customer segments: fewer than {least} customers with orders.")
         return empty
-    return segment_customers(table, as_of=as_of - pd.Timedelta(days=1))
+    try:
+        return segment_customers(table, as_of=as_of - pd.Timedelta(days=1))
+    except InputError as err:  # e.g. every order on one day: no model to fit
+        notes.append(f"No customer segments: {err.message}")
+        return empty
 
 
 def _anomalies(revenue: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     if (revenue["amount"] > 0).sum() < 28:
         notes.append("No unusual days: fewer than 28 days with revenue.")
         return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
-    flags = detect_anomalies(revenue.assign(series="revenue"))
+    try:
+        flags = detect_anomalies(revenue.assign(series="revenue"))
+    except InputError as err:
+        notes.append(f"No unusual days: {err.message}")
+        return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
     if "expected" not in flags.columns:
         flags["expected"] = np.nan
     hits = flags[flags["anomaly"].astype(bool)].sort_values("ds", ascending=False)
