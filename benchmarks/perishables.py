@@ -33,6 +33,7 @@ import pandas as pd
 from engine.inventory.plan import plan_reorders
 from engine.perishables import NewsvendorRegressor, design
 from engine.perishables.candidates import weighted_quantile
+from engine.perishables.estimator import DEFAULT_CANDIDATES
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -117,10 +118,12 @@ def rows_of(s: dict, targets: np.ndarray, features: set[str], country: str) -> p
 
 
 def run(name: str, series: list[dict], features: set[str], candidates: tuple,
-        selection: str) -> pd.DataFrame:
+        selection: str, levels: set[float] | None = None) -> pd.DataFrame:
     records = []
     for cu, co in COSTS:
         ratio = cu / (cu + co)
+        if levels and round(ratio, 2) not in levels:
+            continue
         Xs, ys, gs, tests = [], [], [], []
         for s in series:
             train, test = split(len(s["y"]))
@@ -184,8 +187,8 @@ def main() -> None:
     parser.add_argument("--datasets", default="bakery,yaz")
     parser.add_argument("--features", default="calendar,lag;calendar,lag,special",
                         help="feature sets separated by ';'")
-    parser.add_argument("--candidates", default="sample_average,forest,neighbours,boosting,"
-                                                "pooled")
+    parser.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES))
+    parser.add_argument("--sl", help="service levels to run, e.g. 0.9,0.5 (default all)")
     parser.add_argument("--selection", default="item")
     parser.add_argument("--out", type=Path, default=Path("/tmp/perishables_bench.csv"))
     parser.add_argument("--timing", action="store_true")
@@ -199,8 +202,9 @@ def main() -> None:
             print(json.dumps({"plan_100_items_7_days_seconds": round(timing(series), 1)}))
             return
         for fs in args.features.split(";"):
+            levels = {float(v) for v in args.sl.split(",")} if args.sl else None
             t = run(name, series, set(fs.split(",")), tuple(args.candidates.split(",")),
-                    args.selection)
+                    args.selection, levels)
             t["features"] = fs
             tables.append(t)
             pd.concat(tables).to_csv(args.out, index=False)

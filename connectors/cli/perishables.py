@@ -7,6 +7,7 @@ import pandas as pd
 
 from connectors.cli.common import (
     READING_RULE,
+    BadInput,
     input_errors,
     output_format_option,
     output_option,
@@ -68,7 +69,10 @@ def perishables(sales, price, cost, salvage, items, features, days, country, out
                                     items=items_table, features=factors, days=days,
                                     country=country, on_progress=advance)
     except InputError as err:
-        with input_errors(_source_of(err, sales, items, features, factors)):
+        source = _source_of(err, sales, items, features, factors)
+        if source is None:  # about the --price/--cost/--salvage options
+            raise BadInput(err.message) from err
+        with input_errors(source):
             raise
     plan["ds"] = plan["ds"].dt.strftime("%Y-%m-%d")
     if history.titles:
@@ -76,10 +80,11 @@ def perishables(sales, price, cost, salvage, items, features, days, country, out
     write_table(plan.round(4), output, output_format)
 
 
-def _source_of(err: InputError, sales, items, features, factors) -> str:
-    """The file an engine error is about: items for prices, features for factors."""
+def _source_of(err: InputError, sales, items, features, factors) -> str | None:
+    """The file an engine error is about: items for prices (None: the options), features
+    for factors, else the sales."""
     if err.column in ("price", "cost", "salvage"):
-        return items or f"--{err.column}"
+        return items
     if features and (err.column == "ds" and "features" in err.message or
                      err.column in set(factors.columns) - {"ds"}):
         return features

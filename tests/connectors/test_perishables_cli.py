@@ -1,0 +1,95 @@
+"""`shelfwise perishables` on CSV files, per the command-line contract (Additions)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from connectors.cli import main
+from tests.engine.test_perishables import bakery
+
+CONTRACT = ["unique_id", "ds", "quantity", "critical_ratio", "expected_sales",
+            "expected_waste", "expected_lost_sales"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bakery")
+    sales, features = bakery(days=90)
+    sales.assign(ds=sales["ds"].dt.strftime("%Y-%m-%d")).to_csv(folder / "sales.csv",
+                                                               index=False)
+    features.assign(ds=features["ds"].dt.strftime("%Y-%m-%d")).to_csv(
+        folder / "features.csv", index=False)
+    pd.DataFrame({"unique_id": ["bun"], "price": ["2.50"], "cost": ["0.50"],
+                  "salvage": ["0.10"]}).to_csv(folder / "items.csv", index=False)
+    return folder
+
+
+def run(args):
+    result = CliRunner().invoke(main, ["perishables", *map(str, args)])
+    return result, (pd.read_csv(io.StringIO(result.stdout)) if result.exit_code == 0 else None)
+
+
+def test_writes_the_contract_columns_for_every_item_and_day(files):
+    result, table = run([files / "sales.csv", "--price", 3, "--cost", 1, "--days", 3,
+                         "--items", files / "items.csv", "--features", files / "features.csv",
+                         "--country", "DE"])
+    assert result.exit_code == 0, result.output
+    assert list(table.columns[:7]) == CONTRACT
+    assert {"expected_profit", "waste_cost", "lost_margin", "reason"} <= set(table.columns)
+    assert table.groupby("unique_id").size().to_dict() == {"bread": 3, "bun": 3}
+    assert table["ds"].iloc[0] == "2024-03-31"
+    ratio = table.groupby("unique_id")["critical_ratio"].first()
+    assert ratio["bread"] == pytest.approx(2 / 3, abs=1e-4)
+    assert ratio["bun"] == pytest.approx(2.0 / 2.4, abs=1e-4)
+    assert table["reason"].str.contains("°C").all()
+    assert "read " in result.stderr  # the one-line summary of what was read
+
+
+def test_missing_price_exits_2_naming_the_option(files):
+    result, _ = run([files / "sales.csv", "--cost", 1])
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and "--price" in last
+
+
+def test_price_below_cost_exits_2(files):
+    result, _ = run([files / "sales.csv", "--price", 1, "--cost", 2])
+    assert result.exit_code == 2 and "price must be above cost" in result.stderr
+
+
+def test_bad_feature_cell_names_file_row_and_column(files, tmp_path):
+    features = pd.read_csv(files / "features.csv", dtype=str)
+    features.loc[3, "temperature"] = "warm"
+    features.to_csv(tmp_path / "f.csv", index=False)
+    result, _ = run([files / "sales.csv", "--price", 3, "--cost", 1,
+                     "--features", tmp_path / "f.csv"])
+    assert result.exit_code == 2
+    assert "f.csv" in result.stderr and "row 5" in result.stderr
+    assert "temperature" in result.stderr
+
+
+def test_features_that_stop_before_the_days_ahead_are_refused(files, tmp_path):
+    features = pd.read_csv(files / "features.csv").iloc[:92]
+    features.to_csv(tmp_path / "short.csv", index=False)
+    result, _ = run([files / "sales.csv", "--price", 3, "--cost", 1, "--days", 7,
+                     "--features", tmp_path / "short.csv"])
+    assert result.exit_code == 2
+    assert "short.csv" in result.stderr and "days ahead" in result.stderr
+
+
+def test_a_features_file_without_factors_is_refused(files, tmp_path):
+    pd.DataFrame({"ds": ["2024-01-01"]}).to_csv(tmp_path / "empty.csv", index=False)
+    result, _ = run([files / "sales.csv", "--price", 3, "--cost", 1,
+                     "--features", tmp_path / "empty.csv"])
+    assert result.exit_code == 2 and "factor column" in result.stderr
+
+
+def test_help_names_the_options():
+    result = CliRunner().invoke(main, ["perishables", "--help"])
+    assert result.exit_code == 0
+    for option in ("--price", "--cost", "--salvage", "--items", "--features", "--days"):
+        assert option in result.output
