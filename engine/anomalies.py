@@ -24,7 +24,7 @@ on its own, in one of two ways:
   with it, so runs are judged against a slower level (twice the window). A scan over every
   run of 3 to 28 days (binary segmentation by the largest standardised mean of the
   residuals, repeated on what is left) flags each run whose score reaches `threshold` +
-  1.5 and whose median change is at least a 26% drop or a 35% rise. Every day of the run
+  1 and whose median change is at least a 26% drop or a 35% rise. Every day of the run
   gets one reason: "since Tuesday 12 Mar 2024 revenue runs 45% below its usual level".
 * Line series (several rows on some date: expense lines): each line's amount against the
   same payee's lines in the series when there are 8 or more, else against all lines of
@@ -58,7 +58,7 @@ from engine.errors import InputError
 MAD_TO_SD = 1.4826
 MIN_PER_WEEKDAY = 3
 FLAG_COLUMNS = ["anomaly", "score", "reason", "expected"]
-SHIFT_MARGIN = 1.5  # a level shift needs a window score of threshold + this (many windows)
+SHIFT_MARGIN = 1.0  # a level shift needs a window score of threshold + this (many windows)
 SHIFT_MIN_DAYS, SHIFT_MAX_DAYS = 3, 28
 SHIFT_MIN_EFFECT = 0.3  # |median log ratio| of the window: about 26% below or 35% above
 SHIFT_CLIP = 4.0  # residuals clipped at this many robust sd in the window score
@@ -352,7 +352,7 @@ def _level_shifts(u: np.ndarray, drift: np.ndarray, threshold: float, holiday: n
     window of 3 to 28 consecutive rows (binary segmentation by the largest standardised
     window mean, repeated on what is left): the window's mean of `u`, clipped at 4 so one
     wild day cannot make a run, times sqrt(length). A window counts when that score
-    reaches `threshold` + 1.5 and the median of its `drift` (the rows against their usual
+    reaches `threshold` + 1 and the median of its `drift` (the rows against their usual
     level) is a real change, `min_effect` or more: a log ratio of 0.3 (a 26% drop or a 35%
     rise) on positive amounts. Holidays neither make nor break a run.
     """
