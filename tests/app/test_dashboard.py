@@ -34,16 +34,15 @@ def demo_app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def plain_app(tmp_path_factory):
-    """Not in demo mode; the demo store loaded as an ordinary shop with a token."""
+def plain_app(demo_app, tmp_path_factory):
+    """Not in demo mode: the demo store's database opened as an ordinary shop with a token
+    (the models run once for both apps)."""
     tmp_path = tmp_path_factory.mktemp("plain")
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": SECRET_KEY,
                       "SHOPIFY_API_KEY": API_KEY, "SHOPIFY_API_SECRET": API_SECRET,
-                      "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
-    with app.app_context():
-        demo.build()
-        with db().session() as session:
-            shops.save_token(session, DEMO_SHOP, "shpat_test", shops.ADMIN)
+                      "DATABASE_URL": demo_app.config["DATABASE_URL"]})
+    with app.app_context(), db().session() as session:
+        shops.save_token(session, DEMO_SHOP, "shpat_test", shops.ADMIN)
     return app
 
 
