@@ -24,9 +24,14 @@ LINE_COLUMNS = ["order_id", "product_id", "product_title", "quantity", "created_
 
 
 def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
-                 overrides: dict[str, str], notes: list[str]) -> pd.DataFrame:
-    """Read the line rows of an order export of `layout` (`overrides`: KEY -> header)."""
-    headers = {key: overrides.get(key) or layout.header_for(raw, key) for key in layout.fields}
+                 overrides: dict[str, str], notes: list[str],
+                 skip: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Read the line rows of an order export of `layout` (`overrides`: KEY -> header).
+
+    Keys in `skip` (e.g. money for a sales table) are not read: a big file reads faster.
+    """
+    headers = {key: None if key in skip and key not in overrides else
+               overrides.get(key) or layout.header_for(raw, key) for key in layout.fields}
     for key, header in overrides.items():
         if not raw.has(header):
             raise FileError(raw.name, f"--columns {key}={header!r}: no such column", row=1)
