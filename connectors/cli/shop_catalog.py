@@ -46,6 +46,9 @@ def sync(shop_domain: str, poll_interval: float) -> None:
     click.echo(f"Synced {summary['shop']}: {counts.get('products', 0)} products, "
                f"{counts.get('variants', 0)} variants, {counts.get('inventory_levels', 0)} "
                f"inventory levels, {counts.get('orders', 0)} orders.")
+    if counts.get("orders_skipped"):
+        click.echo(f"{counts['orders_skipped']} orders were skipped: Shopify exported them "
+                   "without a field the models need (see the log).", err=True)
     if summary["orders_since"] is not None:
         click.echo(f"Only orders since {summary['orders_since']:%Y-%m-%d} were read: the app "
                    "lacks the read_all_orders permission (Shopify's 60-day window).")
