@@ -11,11 +11,11 @@ from connectors.cli.common import (
     progress,
     reader_options,
 )
-from connectors.files import Column, read_table, write_table
-from connectors.readers import read_order_lines
+from connectors.files import write_table
+from connectors.readers import read_order_lines, read_table
 from engine.upsell import UpsellRecommender
 
-QUERY_COLUMNS = {"query_id": Column("text"), "product_id": Column("text")}
+QUERY_COLUMNS = {"query_id": "text", "product_id": "text"}
 
 
 @click.command(epilog=READING_RULE)
@@ -60,7 +60,8 @@ def upsell(lines, output, top, query, exclude, half_life_days, reading):
             recs = model.similar(exclude=exclude)
         else:
             with input_errors(query):
-                recs = model.recommend(read_table(query, QUERY_COLUMNS), exclude=exclude)
+                carts = read_table(query, QUERY_COLUMNS)[0].reset_index(drop=True)
+                recs = model.recommend(carts, exclude=exclude)
         advance(1)
     if read.titles:
         if "product_id" in recs:
