@@ -18,7 +18,7 @@ from huey import crontab
 from sqlalchemy import delete, select, update
 
 from connectors.shopify.client import shop_domain
-from webhooks import fraud, history, shops
+from webhooks import fraud, history, insights, shops
 from webhooks.crypto import vault
 from webhooks.deliveries import handles
 from webhooks.queue import huey, in_app_context
@@ -125,10 +125,8 @@ def customers_redact(shop: str, payload: dict) -> str:
 
 def _forget_in_advice(shop: str, customer_id: str | None) -> None:
     """The dashboard forgets the redacted orders and the customer's segment tag."""
-    from webhooks import advice
-
-    advice.forget_orders(shop)
-    advice.forget_customer(shop, customer_id)
+    insights.forget_orders(shop)
+    insights.forget_customer(shop, customer_id)
 
 
 def _redact_bodies(session, domain: str, order_ids: set[str], customer_id: str | None) -> None:
