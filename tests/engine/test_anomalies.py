@@ -246,6 +246,27 @@ def test_cli_writes_every_input_column_then_flags(tmp_path):
     assert table.index[table["anomaly"] == "true"].tolist() == [40]
 
 
+def test_cli_country_names_holidays_and_refuses_an_unknown_code(tmp_path):
+    frame = daily_revenue(days=140, start="2024-02-01")
+    good_friday = frame.index[frame["ds"] == pd.Timestamp("2024-03-29")][0]
+    frame.loc[good_friday, "amount"] *= 0.2
+    frame["ds"] = frame["ds"].dt.strftime("%Y-%m-%d")
+    frame.to_csv(tmp_path / "revenue.csv", index=False)
+    result = CliRunner().invoke(main, ["anomalies", str(tmp_path / "revenue.csv"),
+                                       "--country", "US"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
+    assert table.loc[good_friday, "anomaly"] == "true"  # not a US public holiday
+    result = CliRunner().invoke(main, ["anomalies", str(tmp_path / "revenue.csv"),
+                                       "--country", "GB"])
+    table = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
+    assert table.loc[good_friday, "anomaly"] == "false"
+    assert table.loc[good_friday, "reason"].startswith("Good Friday: amount 80% below")
+    result = CliRunner().invoke(main, ["anomalies", str(tmp_path / "revenue.csv"),
+                                       "--country", "XX"])
+    assert result.exit_code == 2 and "country 'XX'" in result.output
+
+
 def test_cli_duplicate_from_stdin():
     text = ("ds,amount,payee,series\n2024-03-01,120,Acme,supplies\n"
             "2024-03-02,120,Acme,supplies\n2024-03-05,50,Bob,supplies\n")
