@@ -1,6 +1,6 @@
 """One advice path: the CLI, Excel and the app's recommend job give the same numbers.
 
-The demo store (the bundled M5 sample in Shopify's shapes) goes through `shelfwise advise`
+The demo store (the bundled M5 sample in Shopify's shapes, 12 items) goes through `shelfwise advise`
 (its orders as JSON Lines), through Excel's ADVICE (its tables as ranges) and through the
 app's recommend job (stored in a real SQLite file by demo mode). Forecasts, reorder points,
 upsell pairs and segment labels must agree for the same items, and in every surface an
@@ -44,7 +44,21 @@ def by_item(table: pd.DataFrame, key: str = "unique_id") -> pd.DataFrame:
     return table.set_index(key).sort_index()
 
 
-def test_cli_excel_and_app_agree_on_the_demo_store(app, tmp_path, udfs):
+def small_demo(monkeypatch, tmp_path):
+    """The demo store on 12 of its items and its last 150 days (the test stays quick)."""
+    sales = pd.read_csv(demo_store.SAMPLE, parse_dates=["ds"])
+    keep = sorted(sales["unique_id"].unique())[::2][:12]
+    sales = sales[sales["unique_id"].isin(keep) & (sales["ds"] > sales["ds"].max()
+                                                    - pd.Timedelta(days=150))]
+    sample = tmp_path / "sample.csv"
+    sales.to_csv(sample, index=False, date_format="%Y-%m-%d")
+    build = demo_store.build
+    monkeypatch.setattr(demo_store, "build", lambda today=None: build(today, sample=sample))
+    return len(keep)
+
+
+def test_cli_excel_and_app_agree_on_the_demo_store(app, tmp_path, udfs, monkeypatch):
+    items = small_demo(monkeypatch, tmp_path)
     store = demo_store.build(TODAY)
     sku_of = dict(zip(store.products["variant_gid"], store.products["sku"], strict=True))
 
@@ -83,7 +97,7 @@ def test_cli_excel_and_app_agree_on_the_demo_store(app, tmp_path, udfs):
 
     # reorder points and 30-day forecasts: identical in the three surfaces
     cli_plan, xl_plan = by_item(report["reorder"]), by_item(excel["reorder"])
-    assert len(cli_plan) == len(xl_plan) == len(app_plan) == 28
+    assert len(cli_plan) == len(xl_plan) == len(app_plan) == items
     for col in ("reorder_point", "order_quantity", "forecast_30_days", "order_now"):
         assert np.array_equal(cli_plan[col].to_numpy(float), xl_plan[col].to_numpy(float)), col
     for col in ("reorder_point", "order_quantity", "forecast_30_days"):
@@ -112,7 +126,8 @@ def test_cli_excel_and_app_agree_on_the_demo_store(app, tmp_path, udfs):
         return sorted(zip(best["product_id"], best["rank"].astype(int),
                           best["recommended_id"], strict=True))
 
-    assert pairs(report["upsell"]) == pairs(excel["upsell"])
+    assert len(pairs(report["upsell"])) >= items and pairs(report["upsell"]) == pairs(
+        excel["upsell"])
     assert sorted((p, rank, r) for p, recs in stored["writeback"]["products"].items()
                   for rank, r in enumerate(recs, start=1)) == pairs(report["upsell"])
 
@@ -122,5 +137,5 @@ def test_cli_excel_and_app_agree_on_the_demo_store(app, tmp_path, udfs):
     xl_labels = dict(zip(excel["segments"]["customer_id"].astype(str),
                          excel["segments"]["segment"], strict=True))
     app_labels = {c.rsplit("/", 1)[-1]: s for c, s in result.customer_segments.items()}
-    assert len(cli_labels) > 100 and cli_labels == xl_labels == app_labels
+    assert len(cli_labels) > 50 and cli_labels == xl_labels == app_labels
     assert gid("Customer", next(iter(cli_labels))) in result.customer_segments
