@@ -234,3 +234,22 @@ def test_an_item_with_too_little_history_still_gets_rows():
     tart = out[out["unique_id"] == "tart"]
     assert len(tart) == 3 and (tart["model"] == "no history").all()
     assert (tart["quantity"] == 0).all()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=45), st.integers(1, 4),
+       st.floats(0.5, 5.0), st.floats(0.05, 0.45))
+def test_any_small_history_gives_a_finite_non_negative_plan(values, days, price, cost_share):
+    sales = pd.DataFrame({"unique_id": "x", "ds": pd.date_range("2024-01-01",
+                                                                periods=len(values)),
+                          "y": np.array(values, dtype=float)})
+    try:
+        out = plan_perishables(sales, price=price, cost=price * cost_share, days=days,
+                               candidates=("sample_average", "forest"))
+    except InputError as err:  # the one refusal allowed: too little history, said so
+        assert "need at least 8 days" in str(err)
+        return
+    assert len(out) == days
+    numbers = out.select_dtypes("number")
+    assert np.isfinite(numbers.to_numpy()).all() and (out["quantity"] >= 0).all()
+    assert (out["expected_waste"] >= 0).all() and (out["expected_lost_sales"] >= 0).all()
