@@ -103,8 +103,14 @@ def _shopify(lines: pd.DataFrame, col, number) -> None:
         .transform("first").to_numpy()
     cancelled = first_in_group(col("cancelled_at").to_numpy(dtype=object), codes)
     status = first_in_group(col("status").to_numpy(dtype=object), codes)
-    lines["cancelled"] = pd.Series(cancelled).str.strip().ne("").to_numpy()
-    lines["refunded"] = pd.Series(status).str.lower().eq("refunded").to_numpy()
+    lines["cancelled"] = per_value(cancelled, lambda v: v.str.strip() != "")
+    lines["refunded"] = per_value(status, lambda v: v.str.lower() == "refunded")
+
+
+def per_value(values: np.ndarray, test) -> np.ndarray:
+    """`test` (a vectorised check of a text Series) on each distinct value once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(test(pd.Series(uniques, dtype=object).astype(str)), dtype=bool)[codes]
 
 
 def first_in_group(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -136,7 +142,8 @@ def _woocommerce(lines: pd.DataFrame, col, number) -> None:
 
 
 def _customers(cells: pd.Series) -> pd.Series:
-    return cells.where(~cells.str.lower().isin(NO_CUSTOMER), "")
+    missing = per_value(cells.to_numpy(dtype=object), lambda v: v.str.lower().isin(NO_CUSTOMER))
+    return cells.where(~missing, "")
 
 
 def _require_cells(cells: pd.Series, file: str, column: str) -> None:

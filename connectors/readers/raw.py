@@ -100,43 +100,33 @@ class RawFile:
         except ValueError as err:  # usecols beyond a short record
             raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
                 from err
-        out = pd.DataFrame({h: table[where[h]] if h in keep else _stripped(table[where[h]])
-                            for h in wanted if h in where})
-        blank = np.logical_and.reduce([out[h].to_numpy() == "" for h in out.columns])
+        out = pd.DataFrame({h: table[where[h]] if h in keep else
+                            self._stripped(table[where[h]], h) for h in wanted if h in where})
+        blank = out.iloc[:, 0].to_numpy() == ""  # rows of commas only: checked on candidates
         if blank.any():
+            rows = np.flatnonzero(blank)
+            blank[rows] = (out.iloc[rows] == "").all(axis=1).to_numpy()
             out = out[~blank]
         for h, parts in joined.items():  # --columns created_at="Date+Time"
             out[h] = out[parts[0]].str.cat([out[p] for p in parts[1:]], sep=" ").str.strip()
-        if not self._has_long_line():
-            return out
-        for h in out.columns:
-            long = out[h].str.len() > MAX_CELL
-            if long.any():
-                row = int(out.index[long.to_numpy()][0]) + 2
-                raise FileError(self.name, f"a cell of {int(out[h][long].iloc[0].__len__()):,} "
-                                "characters is not a value (a broken quote?)", row=row, column=h)
         return out
 
-    def _has_long_line(self) -> bool:
-        """Whether any line is longer than `MAX_CELL` (one C scan of the file)."""
-        if len(self.data) <= MAX_CELL:
-            return False
-        if not isinstance(self.data, bytes):
-            return True  # a re-decoded legacy file: check every cell
-        ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
-        starts = np.r_[0, ends + 1]
-        return bool((np.r_[ends, len(self.data)] - starts).max() > MAX_CELL)
+    def _stripped(self, cells: pd.Series, header: str) -> pd.Series:
+        """Cells without surrounding spaces, each distinct value once; a cell longer than
+        `MAX_CELL` is refused (a broken quote swallowed the file)."""
+        codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=False)
+        clean = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniques],
+                         dtype=object)
+        longest = max(map(len, clean), default=0)
+        if longest > MAX_CELL:
+            at = int(np.argmax(np.fromiter(map(len, clean), dtype=np.int64) > MAX_CELL))
+            row = int(cells.index[int(np.argmax(codes == at))]) + 2
+            raise FileError(self.name, f"a cell of {len(clean[at]):,} characters is not a "
+                            "value (a broken quote?)", row=row, column=header)
+        return pd.Series(clean[codes], index=cells.index)
 
     def _stream(self) -> IO:
         return io.BytesIO(self.data) if isinstance(self.data, bytes) else io.StringIO(self.data)
-
-
-def _stripped(cells: pd.Series) -> pd.Series:
-    """Cells without surrounding spaces, stripping each distinct value once."""
-    codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=False)
-    clean = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniques],
-                     dtype=object)
-    return pd.Series(clean[codes], index=cells.index)
 
 
 def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:

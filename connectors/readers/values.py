@@ -204,10 +204,10 @@ def parse_numbers(cells: pd.Series, *, file: str, column: str, comma: bool = Fal
     `comma`: the file writes a decimal comma (`1.234,5`); otherwise commas group thousands.
     `words` maps a few words to numbers (`not stocked` -> 0).
     """
-    fast = pd.to_numeric(cells, errors="coerce")
-    if not (fast.isna() & (cells != "")).any():
-        return fast.astype(float)
-    codes, uniques = pd.factorize(cells.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object))  # few distinct amounts
+    fast = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(float)
+    if not (np.isnan(fast) & (uniques != "")).any():
+        return pd.Series(fast[codes], index=cells.index, name=cells.name)
     values = pd.Series(uniques, dtype=object).str.strip()
     text = clean_numbers(values)
     if comma:
