@@ -47,7 +47,7 @@ class Read:
     summary: str
     format: str
     titles: Mapping[str, str] = field(default_factory=dict)
-    counts: Mapping[str, float] = field(default_factory=dict)
+    counts: Mapping[str, object] = field(default_factory=dict)  # lines, orders, left out
 
 
 def read_sales(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] | None = None,

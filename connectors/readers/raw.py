@@ -97,7 +97,7 @@ class RawFile:
         except pd.errors.ParserError as err:
             raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
                 from err
-        except ValueError as err:  # usecols beyond a short record
+        except (ValueError, csv.Error) as err:  # usecols beyond a short record
             raise FileError(self.name, f"is not a readable CSV file ({_first_line(err)})") \
                 from err
         out = pd.DataFrame({h: table[where[h]] if h in keep else
@@ -149,9 +149,15 @@ def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
         if note:
             notes.append(f"read as {note}")
         break
+    if "\x00" in text:
+        raise FileError(name, "is not a text file (it holds NUL bytes: a spreadsheet or a "
+                        "UTF-16 file? save it as 'CSV UTF-8')")
     first = _first_record(text)
     sep = _delimiter(first)
-    header = next(csv.reader([first], delimiter=sep), [])
+    try:
+        header = next(csv.reader([first], delimiter=sep), [])
+    except csv.Error as err:
+        raise FileError(name, f"is not a readable CSV file ({err})", row=1) from err
     header = [h.replace("\ufeff", "").strip() for h in header]
     if not any(header):
         raise FileError(name, "has no header row", row=1)
@@ -184,9 +190,9 @@ def _first_record(text: str) -> str:
     start = 0
     text = text.lstrip("\ufeff")
     while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        line = text[start:end].rstrip("\r")
+        ends = [i for i in (text.find("\n", start), text.find("\r", start)) if i >= 0]
+        end = min(ends) if ends else len(text)
+        line = text[start:end]
         if line.strip():
             return line
         start = end + 1

@@ -7,6 +7,8 @@ import io
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.cli import main
 from connectors.files import FileError
@@ -231,3 +233,19 @@ def test_stdin_is_read():
                  input="unique_id,ds,y\na,2024-01-01,1\na,2024-01-02,2\na,2024-01-03,3\n")
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(io.StringIO(result.stdout))) == 2
+
+
+# ---------------------------------------------------------------------------- any bytes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400) | st.text(alphabet=",;\t\n\"' 0123456789-/:.$abcABC€£",
+                                          max_size=300).map(str.encode))
+def test_any_bytes_are_read_or_refused_with_a_file_error(data):
+    for reader in (read_sales, read_order_lines, read_orders, read_stock):
+        try:
+            read = reader(b"unique_id,ds,y\n" + data if reader is read_sales else data)
+        except FileError as err:
+            assert str(err).startswith("<data>")
+        else:
+            assert not read.table.empty
