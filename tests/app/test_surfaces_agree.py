@@ -109,10 +109,10 @@ def test_cli_excel_and_app_agree_on_the_demo_store(app, tmp_path, udfs, monkeypa
 
     # one model per item: its forecast sums to forecast_30_days and carries the plan's model
     for fc, plan in ((report["forecast"], cli_plan), (excel["forecast"], xl_plan)):
-        items = fc.groupby("unique_id")
-        assert np.allclose(items["forecast"].sum()[plan.index], plan["forecast_30_days"],
+        per_item = fc.groupby("unique_id")
+        assert np.allclose(per_item["forecast"].sum()[plan.index], plan["forecast_30_days"],
                            rtol=1e-12)
-        assert (items["model"].first()[plan.index] == plan["model"]).all()
+        assert (per_item["model"].first()[plan.index] == plan["model"]).all()
     assert np.array_equal(report["forecast"]["forecast"].to_numpy(float),
                           excel["forecast"]["forecast"].to_numpy(float))
     for chart in stored["forecast"]:
