@@ -355,3 +355,26 @@ def test_sweep_requeues_expired_leases_and_retry_gives_up_after_hours(app, clien
     stuck = [d for d in rows(app, Delivery) if d.webhook_id == "stuck"][0]
     assert stuck.status == "failed" and "gave up" in stuck.error
     assert stuck.body is not None  # kept (sealed) for `shelfwise deliveries retry`
+
+
+def test_a_worker_whose_claim_was_taken_over_writes_nothing(app, client, token, standin):
+    from connectors.shopify.orders import parse_order
+    from webhooks.deliveries import BusyError
+    from webhooks.tasks import orders
+
+    payload = order(3200)
+    with app.app_context():
+        with db().session() as session:
+            shop_id = session.scalar(select(Shop.id))
+            history.save(session, shop_id, payload)
+        slow = orders._claim(shop_id, "3200")  # a worker, then stalled past its lease
+        with db().session() as session:
+            row = session.scalar(select(Assessment))
+            row.claimed_at = utcnow() - timedelta(hours=1)
+    assert post(client, "orders/create", payload).status_code == 200  # another takes over
+    assert standin.mutation_count("orderRiskAssessmentCreate") == 1
+    with app.app_context(), pytest.raises(BusyError):
+        orders._write_risk(shops.client(), SHOP, token, slow, payload["admin_graphql_api_id"],
+                           payload, parse_order(payload))
+    assert standin.mutation_count("orderRiskAssessmentCreate") == 1
+    assert rows(app, Assessment)[0].state == "written"

@@ -8,6 +8,7 @@ assessment. A body is checked by the one order parser before it is stored.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,34 +75,58 @@ def order_created(shop: str, payload: dict) -> str:
             raise Unauthorized("no_token", f"{shop_domain(shop)} has no access token", 401)
         shop_id = shop_row.id
         history.save(session, shop_id, payload)
-    previous = _claim(shop_id, record.id)
-    if previous is None:
+    claim = _claim(shop_id, record.id)
+    if claim is None:
         return "already assessed"
     api = shops.client()
     try:
         token = shops.access_token(shop)
-        if previous == "risk_written":  # the assessment is on Shopify; tags may be missing
+        if claim.previous == "risk_written":  # on Shopify already; tags may be missing
             level = _stored_level(shop_id, record.id)
         else:
-            level = _write_risk(api, shop, token, shop_id, gid, payload, record, previous)
+            level = _write_risk(api, shop, token, claim, gid, payload, record)
         tag = RISK_TAGS.get(level)
         if tag:
             api.add_tags(shop, token, gid, [tag])
     except BaseException:
         # Release the lease so a retry takes over at once. The state says how far this
         # attempt got: "writing" makes the retry look on Shopify before writing again.
-        _set_state(shop_id, record.id, claimed_at=_EPOCH)
+        claim.set(claimed_at=_EPOCH)
         raise
-    _set_state(shop_id, record.id, state="written", tags=tag, written_at=utcnow())
+    claim.set(state="written", tags=tag, written_at=utcnow())
     return level
 
 
-def _claim(shop_id: int, order_id: str) -> str | None:
-    """Claim the order's assessment: the previous state when taken over, None when done.
+@dataclass(frozen=True)
+class Claim:
+    """This worker's claim on an order's assessment; `fence` is the claim's number.
 
-    Raises `BusyError` while another worker holds a fresh claim.
+    A worker whose lease ran out may still be running: every write it makes names its
+    fence, so once another worker has taken over, the first one changes nothing.
     """
-    lease = timedelta(seconds=float(current_app.config.get("ASSESSMENT_LEASE_SECONDS", 120)))
+
+    shop_id: int
+    order_id: str
+    previous: str  # new | claimed | writing | risk_written
+    fence: int
+
+    def set(self, **values: Any) -> bool:
+        """Update the assessment while this claim holds; False when it was taken over."""
+        with db().session() as session:
+            return bool(session.execute(update(Assessment).where(
+                Assessment.shop_id == self.shop_id, Assessment.order_id == self.order_id,
+                Assessment.attempts == self.fence).values(**values)).rowcount)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("ASSESSMENT_LEASE_SECONDS", 120)))
+
+
+def _claim(shop_id: int, order_id: str) -> Claim | None:
+    """Claim the order's assessment (None when it is done).
+
+    Raises `BusyError` while another worker holds a live claim.
+    """
     for _ in range(2):
         try:
             with db().session() as session:
@@ -112,26 +137,20 @@ def _claim(shop_id: int, order_id: str) -> str | None:
                 if row is None:
                     session.add(Assessment(shop_id=shop_id, order_id=order_id, state="claimed",
                                            claimed_at=now, attempts=1))
-                    return "new"
+                    return Claim(shop_id, order_id, "new", 1)
                 if row.state == "written":
                     return None
-                if now - row.claimed_at < lease:
+                if now - row.claimed_at < _lease():
                     raise BusyError(f"order {order_id} is being assessed by another worker")
                 row.claimed_at, row.attempts = now, row.attempts + 1
-                return row.state
+                return Claim(shop_id, order_id, row.state, row.attempts)
         except IntegrityError:  # a concurrent first claim won: read it again
             continue
     raise BusyError(f"order {order_id}: claim contention")
 
 
-def _set_state(shop_id: int, order_id: str, **values: Any) -> None:
-    with db().session() as session:
-        session.execute(update(Assessment).where(
-            Assessment.shop_id == shop_id, Assessment.order_id == order_id).values(**values))
-
-
-def _write_risk(api, shop: str, token: str, shop_id: int, gid: str, payload: dict,
-                record: OrderRecord, previous: str) -> str:
+def _write_risk(api, shop: str, token: str, claim: Claim, gid: str, payload: dict,
+                record: OrderRecord) -> str:
     """Score the order and write its risk assessment unless Shopify already has ours."""
     if not (record.avs or record.cvv) and record.total > 0:
         details = api.payment_details(shop, token, gid)
@@ -139,20 +158,24 @@ def _write_risk(api, shop: str, token: str, shop_id: int, gid: str, payload: dic
             payload = {**payload, "payment_details": details}
             record = parse_order(payload)
             with db().session() as session:
-                history.save(session, shop_id, payload, keep_newer=False)
-    risk = fraud.score(shop_id, record)
+                history.save(session, claim.shop_id, payload, keep_newer=False)
+    risk = fraud.score(claim.shop_id, record)
     level = risk.level
-    found = api.own_risk_level(shop, token, gid) if previous == "writing" else None
+    found = api.own_risk_level(shop, token, gid) if claim.previous == "writing" else None
     if found is not None:
         log.info("order %s of %s: assessment found on Shopify, not written again",
                  record.id, shop)
         level = found
     else:
-        _set_state(shop_id, record.id, state="writing")
+        # Fenced: only while this claim holds; the lease is stretched over the call, so
+        # no other worker takes over while this mutation may still land on Shopify.
+        window = float(current_app.config.get("ASSESSMENT_WRITE_SECONDS") or
+                       4 * _lease().total_seconds())
+        if not claim.set(state="writing", claimed_at=utcnow() + timedelta(seconds=window)):
+            raise BusyError(f"order {record.id}: another worker took the assessment over")
         facts = [{"description": d, "sentiment": s} for d, s in risk.facts]
         api.create_risk_assessment(shop, token, gid, risk.level, facts)
-    _set_state(shop_id, record.id, state="risk_written", score=risk.score, risk_level=level,
-               reasons=risk.reasons)
+    claim.set(state="risk_written", score=risk.score, risk_level=level, reasons=risk.reasons)
     return level
 
 
