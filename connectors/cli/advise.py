@@ -29,8 +29,8 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
                    "(a sheet per decision).")
 @click.option("--inventory", "stock", type=click.Path(exists=True, dir_okay=False),
               help="Stock on hand: a Shopify inventory or products export, a WooCommerce "
-                   "products export, or unique_id, on_hand[, lead_time, ...] columns. "
-                   "Without it every item counts as out of stock.")
+                   "products export, or unique_id, on_hand[, lead_time, ...] columns; "
+                   "items are matched by SKU. Without it every item counts as out of stock.")
 @click.option("--lead-time", type=click.FloatRange(min=0), default=7.0, show_default=True,
               help="Days from ordering to receiving, for items without their own.")
 @click.option("--horizon", type=click.IntRange(min=1), default=30, show_default=True,
