@@ -253,3 +253,17 @@ def test_any_small_history_gives_a_finite_non_negative_plan(values, days, price,
     numbers = out.select_dtypes("number")
     assert np.isfinite(numbers.to_numpy()).all() and (out["quantity"] >= 0).all()
     assert (out["expected_waste"] >= 0).all() and (out["expected_lost_sales"] >= 0).all()
+
+
+def test_features_of_one_item_apply_to_that_item_only():
+    sales, features = bakery(days=70)
+    shared = features[["ds", "temperature"]]
+    promo = pd.DataFrame({"ds": features["ds"], "unique_id": "bread",
+                          "promotion": features["promotion"]})
+    promo.loc[promo["ds"] > sales["ds"].max(), "promotion"] = 1.0
+    both = pd.concat([shared.assign(unique_id=""), promo], ignore_index=True)
+    out = plan_perishables(sales, price=3.0, cost=1.0, features=both, days=2,
+                           candidates=("sample_average", "forest"))
+    reasons = out.groupby("unique_id")["reason"].first()
+    assert "a promotion" in reasons["bread"] and "promotion" not in reasons["bun"]
+    assert "°C" in reasons["bun"]
