@@ -32,6 +32,7 @@ from webhooks.storage import Delivery, db, utcnow
 bp = Blueprint("shopify_hooks", __name__)
 log = logging.getLogger("shelfwise.webhooks")
 
+_RECORD = insert(Delivery).returning(Delivery.id)  # built once: the hot path
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}\.myshopify\.com$")
 TOPIC = re.compile(r"^[a-z_]{1,40}/[a-z_]{1,40}$")
 
@@ -106,11 +107,11 @@ def receive():
     sealed = vault().seal(body.decode("utf-8", "replace"))
     try:  # one short write transaction (Core, no ORM unit of work: this is the hot path)
         with db().engine.begin() as conn:
-            delivery_id = conn.execute(insert(Delivery).values(
-                webhook_id=webhook_id, event_id=event_id, digest=digest, shop_domain=shop,
-                topic=topic, status=status, error=error, body=sealed, attempts=0,
-                received_at=utcnow(), lease_until=deliveries.lease())
-                .returning(Delivery.id)).scalar_one()
+            delivery_id = conn.execute(_RECORD, {
+                "webhook_id": webhook_id, "event_id": event_id, "digest": digest,
+                "shop_domain": shop, "topic": topic, "status": status, "error": error,
+                "body": sealed, "attempts": 0, "received_at": utcnow(),
+                "lease_until": deliveries.lease()}).scalar_one()
     except IntegrityError:  # seen before (webhook id, event or same body): not again
         return "", 200
     if status != "queued":
