@@ -11,6 +11,7 @@ from engine.errors import InputError
 from engine.forecasting import sales_panel
 from engine.perishables.estimator import DEFAULT_CANDIDATES, NewsvendorRegressor
 from engine.perishables.features import WEEKDAY_NAMES, design, holiday_names
+from engine.perishables.forecast_candidate import forecast_quantiles, forecast_validation_cost
 from engine.perishables.reasons import day_reason
 
 #: The contract's columns first (CONTRACTS.md, Additions), then money and the reason.
@@ -21,7 +22,8 @@ PLAN_COLUMNS = ["unique_id", "ds", "quantity", "critical_ratio", "expected_sales
 MODEL_NAMES = {"sample_average": "usual sales", "forest": "similar past days (forest)",
                "neighbours": "similar past days (nearest)", "boosting": "quantile boosting",
                "pooled": "quantile boosting across items",
-               "blend": "average of the learned models"}
+               "blend": "average of the learned models",
+               "forecast": "forecast engine quantile"}
 #: Days of sales an item needs before its first sale counts as history.
 MIN_HISTORY = 7
 
@@ -42,7 +44,7 @@ def plan_perishables(sales: pd.DataFrame, *, price: float | None = None,
                      cost: float | None = None, salvage: float = 0.0,
                      items: pd.DataFrame | None = None, features: pd.DataFrame | None = None,
                      days: int = 7, country: str | None = None,
-                     candidates: Sequence[str] = DEFAULT_CANDIDATES,
+                     candidates: Sequence[str] = (*DEFAULT_CANDIDATES, "forecast"),
                      on_progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     """How much of each perishable item to have on the shelf on each of the next days.
 
@@ -65,7 +67,9 @@ def plan_perishables(sales: pd.DataFrame, *, price: float | None = None,
     country : str, optional
         Country code for public holidays (``"DE"``, ``"US"``, ...).
     candidates : sequence of str
-        Learners to choose from per item (see `NewsvendorRegressor`).
+        Learners to choose from per item (see `NewsvendorRegressor`), and ``"forecast"``:
+        the quantile of the forecast engine's predictive distribution, used for an item
+        when it did better on the last 14 days than the learned choice did in validation.
     on_progress : callable, optional
         Called with a number of items as they are planned.
 
@@ -105,8 +109,9 @@ def plan_perishables(sales: pd.DataFrame, *, price: float | None = None,
     if not train_X:
         raise InputError(f"need at least {MIN_HISTORY + 1} days of sales after the first sale")
     X_plan = pd.concat(plan_X).drop(columns="horizon")
-    model = NewsvendorRegressor(dict(zip(history.ids, ratio, strict=True)),
-                                candidates=candidates)
+    ratios = dict(zip(history.ids, ratio, strict=True))
+    learned = tuple(c for c in candidates if c != "forecast") or ("sample_average",)
+    model = NewsvendorRegressor(ratios, candidates=learned)
     trained = [g for g in history.ids if g in set(train_g)]
     model.fit(pd.concat(train_X).drop(columns="horizon"), np.concatenate(train_y), train_g)
     if on_progress:
@@ -120,14 +125,49 @@ def plan_perishables(sales: pd.DataFrame, *, price: float | None = None,
         for row, d in zip(np.flatnonzero(ok), model.demand_distribution(X_plan[ok], plan_g[ok]),
                           strict=True):
             dist[row] = d
+    names = {g: MODEL_NAMES.get(k, k) for g, k in model.choice_.items()}
+    if "forecast" in candidates:
+        quantity = _forecast_where_better(history, model, ratios, trained, future, plan_g,
+                                          quantity, names)
     whole = np.allclose(np.nan_to_num(history.panel), np.round(np.nan_to_num(history.panel)))
     if whole:
         quantity = np.round(quantity)
-    return _table(history.ids, future, quantity, dist, costs, ratio, model, X_plan, plan_g,
+    return _table(history.ids, future, quantity, dist, costs, ratio, names, X_plan, plan_g,
                   external, country)
 
 
-def _table(ids, future, quantity, dist, costs, ratio, model, X_plan, plan_g, external,
+def _forecast_where_better(history, model, ratios, trained, future, plan_g, quantity, names):
+    """The forecast engine's quantile for items where it beat the learned choice."""
+    long = _long(history)
+    scores = forecast_validation_cost(long, {g: ratios[g] for g in trained})
+    better = [g for g, c in scores.items()
+              if c < model.validation_cost_.loc[g, model.choice_[g]]]
+    if not better:
+        return quantity
+    planned = forecast_quantiles(long, {g: ratios[g] for g in better}, len(future))
+    if planned is None:
+        return quantity
+    out = quantity.copy()
+    for i, g in enumerate(plan_g):
+        key = (g, future[i % len(future)])
+        if g in better and key in planned.index:
+            out[i] = planned.loc[key, "quantity"]
+    for g in better:
+        names[g] = MODEL_NAMES["forecast"]
+    return out
+
+
+def _long(history) -> pd.DataFrame:
+    """The sales panel back as a long table (`unique_id, ds, y`), days before a first sale
+    left out."""
+    n = history.panel.shape[1]
+    dates = pd.date_range(end=history.last, periods=n, freq="D")
+    item, day = np.nonzero(~np.isnan(history.panel))
+    return pd.DataFrame({"unique_id": history.ids[item], "ds": dates[day],
+                         "y": history.panel[item, day]})
+
+
+def _table(ids, future, quantity, dist, costs, ratio, names, X_plan, plan_g, external,
            country) -> pd.DataFrame:
     days = len(future)
     sold, waste, lost = (np.zeros(len(quantity)) for _ in range(3))
@@ -157,8 +197,7 @@ def _table(ids, future, quantity, dist, costs, ratio, model, X_plan, plan_g, ext
         "expected_sales": sold, "expected_waste": waste, "expected_lost_sales": lost,
         "expected_revenue": p * sold, "waste_cost": (c - s) * waste,
         "lost_margin": (p - c) * lost, "expected_profit": p * sold + s * waste - c * quantity,
-        "model": [MODEL_NAMES.get(model.choice_.get(g), "no history") if g in model.choice_
-                  else "no history" for g in plan_g],
+        "model": [names.get(g, "no history") for g in plan_g],
         "reason": reasons,
     })
     return table[PLAN_COLUMNS]

@@ -267,3 +267,27 @@ def test_features_of_one_item_apply_to_that_item_only():
     reasons = out.groupby("unique_id")["reason"].first()
     assert "a promotion" in reasons["bread"] and "promotion" not in reasons["bun"]
     assert "°C" in reasons["bun"]
+
+
+def test_the_forecast_engine_candidate_reads_its_interval_columns():
+    from engine.perishables.forecast_candidate import forecast_quantiles
+
+    sales, _ = bakery(days=90)
+    high = forecast_quantiles(sales, {"bread": 0.9, "bun": 0.9}, 3)
+    low = forecast_quantiles(sales, {"bread": 0.1, "bun": 0.1}, 3)
+    assert len(high) == 6 and (high["quantity"] >= 0).all()
+    assert (high["quantity"] > low["quantity"]).all()
+
+
+def test_a_failing_forecast_engine_leaves_the_learned_plan(monkeypatch):
+    import engine.forecasting
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("internals changed")
+
+    sales, _ = bakery(days=60)
+    kwargs = {"price": 3.0, "cost": 1.0, "days": 2}
+    learned = plan_perishables(sales, candidates=FAST, **kwargs)
+    monkeypatch.setattr(engine.forecasting, "forecast", broken)
+    out = plan_perishables(sales, candidates=(*FAST, "forecast"), **kwargs)
+    pd.testing.assert_frame_equal(out, learned)
