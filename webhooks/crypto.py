@@ -71,6 +71,20 @@ class Vault:
         except (UnicodeEncodeError, ValueError) as err:  # not Fernet text at all
             raise InvalidToken(str(err)) from None
 
+    @property
+    def rotating(self) -> bool:
+        """True while a previous key is configured (`SHELFWISE_SECRET_KEY_OLD`)."""
+        return len(self._secrets) > 1
+
+    def reseal(self, sealed: str | None) -> str | None:
+        """`sealed` encrypted again under the current key (None when unreadable)."""
+        if sealed is None:
+            return None
+        try:
+            return self._fernet.rotate(sealed.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeEncodeError, ValueError):
+            return None
+
     def open_or_none(self, sealed: str | None) -> str | None:
         """The plain text, or None when it cannot be read (another key): treat as absent."""
         try:

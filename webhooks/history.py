@@ -254,6 +254,27 @@ def customer_orders(session: Session, shop_id: int, *, customer_id: str | None,
                                                     or_(*conditions))))
 
 
+def reseal(batch: int = BATCH) -> int:
+    """Seal every order's personal fields again under the current key, with the email's
+    digest under that key (during a key rotation); how many orders were rewritten."""
+    box, done, last = vault(), 0, 0
+    while True:
+        with db().session() as session:
+            rows = session.scalars(select(Order).where(Order.id > last, Order.personal
+                                                       .is_not(None))
+                                   .order_by(Order.id).limit(batch)).all()
+            for row in rows:
+                personal = box.open_json(row.personal)
+                email = str(personal.get("email") or personal.get("contact_email") or
+                            (personal.get("customer") or {}).get("email") or "")
+                row.personal = box.seal_json(personal)
+                row.email_digest = box.digest(email) if email else None
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+        last = rows[-1].id
+
+
 def minimize_legacy(batch: int = BATCH) -> int:
     """Rewrite orders stored whole before the split (format 1); how many were rewritten."""
     done = 0

@@ -65,3 +65,22 @@ def test_a_token_shopify_refuses_is_dropped_and_the_delivery_held(app, client, t
     [shop] = rows(app, Shop)
     assert shop.access_token is None
     assert rows(app, Assessment)[0].state != "written"
+
+
+def test_after_one_daily_run_the_previous_key_can_go(app, client, token, standin, tmp_path):
+    from tests.app_support import SECRET_KEY
+    from webhooks.tasks import privacy
+
+    email = "kept.customer@example.org"
+    assert post(client, "orders/create", order(5, email=email, customer_id=56)).status_code \
+        == 200
+    rotated = _rotated(tmp_path, standin, SECRET_KEY_OLD=SECRET_KEY)
+    with rotated.app_context():
+        assert privacy.daily_retention.call_local()["resealed"] >= 2
+    only_new = _rotated(tmp_path, standin)  # SHELFWISE_SECRET_KEY_OLD removed
+    assert post(only_new.test_client(), "orders/create", order(6)).status_code == 200
+    assert {a.order_id: a.state for a in rows(only_new, Assessment)} == {"5": "written",
+                                                                         "6": "written"}
+    with only_new.app_context():
+        [old] = [o for o in rows(only_new, Order) if o.order_id == "5"]
+        assert history.read_row(old)["email"] == email

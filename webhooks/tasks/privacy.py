@@ -177,8 +177,9 @@ def shop_redact(shop: str, payload: dict) -> str:
 
 def purge_expired(days: float | None = None) -> dict[str, int]:
     """Delete delivery rows (and their bodies) and data exports older than the retention
-    period (`SHELFWISE_RETENTION_DAYS`, 60), and minimize orders stored whole by an older
-    version; what was removed."""
+    period (`SHELFWISE_RETENTION_DAYS`, 60), minimize orders stored whole by an older
+    version, and during a key rotation seal everything again under the current key;
+    what was done."""
     if days is None:
         days = float(current_app.config.get("RETENTION_DAYS") or 60)
     cutoff = utcnow() - timedelta(days=days)
@@ -194,8 +195,28 @@ def purge_expired(days: float | None = None) -> dict[str, int]:
     minimized = history.minimize_legacy()
     counts = {"deliveries": deliveries + stale_bodies, "data_exports": exports,
               "orders_minimized": minimized}
+    if vault().rotating:
+        counts["resealed"] = reseal_under_current_key()
     log.info("retention (%s days): %s", days, counts)
     return counts
+
+
+def reseal_under_current_key() -> int:
+    """During a key rotation: seal tokens, orders' personal fields and kept delivery
+    bodies again under `SHELFWISE_SECRET_KEY`, so `SHELFWISE_SECRET_KEY_OLD` can go after
+    one daily run; how many values were sealed again."""
+    box, count = vault(), 0
+    with db().session() as session:
+        for shop_row in session.scalars(select(Shop)):
+            for column in ("access_token", "refresh_token"):
+                value = getattr(shop_row, column)
+                if value is not None:
+                    setattr(shop_row, column, box.reseal(value))
+                    count += 1
+        for delivery in session.scalars(select(Delivery).where(Delivery.body.is_not(None))):
+            delivery.body = box.reseal(delivery.body)
+            count += 1
+    return count + history.reseal()
 
 
 @huey.periodic_task(crontab(hour="3", minute="30"))
