@@ -7,5 +7,7 @@ the plan date (never the day being planned) and external factors such as the wea
 
 from engine.perishables.estimator import CANDIDATES, NewsvendorRegressor
 from engine.perishables.features import calendar_features, design, lag_features
+from engine.perishables.plan import PLAN_COLUMNS, critical_ratio, plan_perishables
 
-__all__ = ["CANDIDATES", "NewsvendorRegressor", "calendar_features", "design", "lag_features"]
+__all__ = ["CANDIDATES", "PLAN_COLUMNS", "NewsvendorRegressor", "calendar_features",
+           "critical_ratio", "design", "lag_features", "plan_perishables"]
