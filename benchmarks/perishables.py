@@ -118,7 +118,8 @@ def rows_of(s: dict, targets: np.ndarray, features: set[str], country: str) -> p
 
 
 def run(name: str, series: list[dict], features: set[str], candidates: tuple,
-        selection: str, levels: set[float] | None = None) -> pd.DataFrame:
+        selection: str, levels: set[float] | None = None,
+        partial: Path | None = None) -> pd.DataFrame:
     records = []
     for cu, co in COSTS:
         ratio = cu / (cu + co)
@@ -153,6 +154,8 @@ def run(name: str, series: list[dict], features: set[str], candidates: tuple,
                 row[f"lost_{method}"] = float(np.maximum(y - qq, 0).sum())
             records.append(row)
         print(f"{name} sl={ratio:.2f} fit {fit_s:.0f}s", flush=True)
+        if partial:
+            pd.DataFrame(records).to_csv(partial, index=False)
     return pd.DataFrame(records)
 
 
@@ -204,7 +207,7 @@ def main() -> None:
         for fs in args.features.split(";"):
             levels = {float(v) for v in args.sl.split(",")} if args.sl else None
             t = run(name, series, set(fs.split(",")), tuple(args.candidates.split(",")),
-                    args.selection, levels)
+                    args.selection, levels, partial=args.out.with_suffix(".partial.csv"))
             t["features"] = fs
             tables.append(t)
             pd.concat(tables).to_csv(args.out, index=False)

@@ -266,6 +266,9 @@ def _external(features, ids, dates, future) -> dict:
     for item in ids:
         rows = table if "unique_id" not in table.columns else \
             table[table["unique_id"].astype(str).str.strip().isin([item, "", "nan"])]
+        if rows.empty:  # factors given for other items only (a promotion): none here
+            out[item] = pd.DataFrame(0.0, index=dates, columns=factors)
+            continue
         per_day = rows.groupby("ds")[factors].mean()
         missing = future.difference(per_day.dropna(how="all").index)
         if len(missing):

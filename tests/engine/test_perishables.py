@@ -291,3 +291,12 @@ def test_a_failing_forecast_engine_leaves_the_learned_plan(monkeypatch):
     monkeypatch.setattr(engine.forecasting, "forecast", broken)
     out = plan_perishables(sales, candidates=(*FAST, "forecast"), **kwargs)
     pd.testing.assert_frame_equal(out, learned)
+
+
+def test_an_item_without_rows_in_item_features_gets_none_of_them():
+    sales, features = bakery(days=60)
+    promo = pd.DataFrame({"ds": features["ds"], "unique_id": "bread",
+                          "promotion": features["promotion"]})
+    out = plan_perishables(sales, price=3.0, cost=1.0, features=promo, days=2,
+                           candidates=("sample_average",))
+    assert out.groupby("unique_id").size().to_dict() == {"bread": 2, "bun": 2}
