@@ -82,7 +82,7 @@ def _columns_option(ctx: click.Context, param: click.Parameter, value: str | Non
     try:
         return parse_columns(value)
     except FileError as err:
-        raise click.BadParameter(err.message) from err
+        raise BadInput(f"--columns: {err.message}") from err
 
 
 def reader_options(command: Callable) -> Callable:

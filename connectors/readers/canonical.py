@@ -19,8 +19,12 @@ SALES_KEYS = {"unique_id": "product_id", "ds": "created_at", "y": "quantity",
 
 
 def headers_of(raw: RawFile, keys: list[str], mapping: dict[str, str],
-               defaults: dict[str, tuple[str, ...]] | None = None) -> dict[str, str | None]:
-    """The file header of each key: as mapped by --columns, else the first default present."""
+               defaults: dict[str, tuple[str, ...]] | None = None,
+               shown: dict[str, str] | None = None) -> dict[str, str | None]:
+    """The file header of each key: as mapped by --columns, else the first default present.
+
+    `shown` names a key as the user wrote it (`unique_id` for the lines key `product_id`).
+    """
     out = {}
     for key in keys:
         if key in mapping:
@@ -29,7 +33,8 @@ def headers_of(raw: RawFile, keys: list[str], mapping: dict[str, str],
                 out[key] = mapping[key]  # several columns joined: "Date+Time"
                 continue
             if pos is None:
-                raise FileError(raw.name, f"--columns {key}={mapping[key]!r}: no such column "
+                name = (shown or {}).get(key, key)
+                raise FileError(raw.name, f"--columns {name}={mapping[key]!r}: no such column "
                                 f"(the header has: {', '.join(raw.header)})", row=1)
             out[key] = raw.header[pos]
             continue
@@ -71,7 +76,7 @@ def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],
         keys = ["customer_id", "created_at", "amount", "order_id"]
         required, shown = ["customer_id", "created_at", "amount"], {}
         defaults = {}
-    headers = headers_of(raw, keys, mapping, defaults)
+    headers = headers_of(raw, keys, mapping, defaults, shown)
     gone = [k for k in required if headers[k] is None]
     if gone:
         require(raw, {shown.get(k, k): headers[k] for k in keys},
