@@ -67,7 +67,7 @@ WOOCOMMERCE_ORDERS = Layout(
 
 SQUARE_ITEMS = Layout(
     "square-items", "lines",
-    signature=("Date", "Time", "Item", "Qty", "Transaction ID", "Gross Sales"),
+    signature=("Date", "Time", "Item", "Qty"),
     fields={"order_id": ("Transaction ID",), "product_id": ("SKU",),
             "product_title": ("Item",), "variant": ("Price Point Name",),
             "quantity": ("Qty",), "date": ("Date",), "time": ("Time",),
@@ -77,7 +77,7 @@ SQUARE_ITEMS = Layout(
 
 ETSY_ITEMS = Layout(
     "etsy-items", "lines",
-    signature=("Sale Date", "Item Name", "Quantity", "Order ID", "Item Total"),
+    signature=("Sale Date", "Item Name", "Quantity"),
     fields={"order_id": ("Order ID",), "product_id": ("SKU",),
             "product_title": ("Item Name",), "quantity": ("Quantity",),
             "created_at": ("Sale Date",), "customer_id": ("Buyer",),

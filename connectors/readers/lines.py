@@ -63,8 +63,13 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
         created_at = parse_dates(when, file=raw.name, column=headers.get("date") or "Date",
                                  dayfirst=dayfirst, notes=notes)
     else:
-        _require_cells(col("created_at"), raw.name, headers["created_at"])
-        created_at = parse_dates(col("created_at"), file=raw.name, column=headers["created_at"],
+        when = col("created_at")
+        if (when == "").any():  # an order's time written on its first row only
+            codes = pd.factorize(order_id.to_numpy(dtype=object))[0]
+            when = pd.Series(first_in_group(when.to_numpy(dtype=object), codes),
+                             index=when.index)
+        _require_cells(when, raw.name, headers["created_at"])
+        created_at = parse_dates(when, file=raw.name, column=headers["created_at"],
                                  dayfirst=dayfirst, default_dayfirst=layout.dayfirst,
                                  notes=notes)
     quantity = number("quantity", 1.0).fillna(0.0) if headers.get("quantity") else \
