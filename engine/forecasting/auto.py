@@ -17,8 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from engine.errors import InputError
-from engine.forecasting.candidates import CANDIDATES, candidate_forecasts, label
-from engine.forecasting.features import series_groups
+from engine.forecasting.candidates import CANDIDATES, SEASONAL, candidate_forecasts, label
+from engine.forecasting.features import is_seasonal, series_groups
 from engine.forecasting.kernels import _quiet
 
 DEFAULT_LEVELS = (80, 95)
@@ -67,6 +67,8 @@ class AutoForecaster:
         Point forecasts.
     residual_var_ : ndarray
         Mean squared validation error of each series' forecast (per period).
+    scale_ : ndarray
+        Unit of each series' interval: its in-sample one-step naive MAE.
 
     Examples
     --------
@@ -128,8 +130,10 @@ class AutoForecaster:
         self.groups_ = groups
         self.scale_ = scale
         self.validation_horizon_ = H
-        self._scaled_errors = _pooled_by_group(chosen_errors / scale[:, None], groups)
-        self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups, scale)
+        self._scaled_errors = _pooled_by_group(chosen_errors / self.scale_[:, None], groups)
+        self.error_growth_ = _error_growth(chosen_errors / self.scale_[:, None], windows, H)
+        self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups,
+                                                self.scale_)
         return self
 
     def predict(self, h: int | None = None, level: list[float] | None = None) -> dict:
@@ -137,16 +141,17 @@ class AutoForecaster:
 
         Any `h` works: the model choice does not depend on it (a longer one recomputes the
         paths). Bounds are the forecast plus the group's validation-error quantiles times
-        the series' scale; beyond the validation window they widen with the square root of
-        the steps ahead.
+        the series' scale, spread over the steps ahead as the validation errors grew with
+        the step (`error_growth_`: width grows as step ** error_growth_).
         """
         if not hasattr(self, "mean_"):
             raise RuntimeError("AutoForecaster is not fitted yet: call fit() first")
         h = _positive(self.horizon if h is None else h, "horizon")
         mean = self.mean_[:, :h] if h <= self.mean_.shape[1] else self._paths(h)
         out = {"mean": mean, "model": self.models_}
-        steps = np.arange(1, h + 1)
-        widen = np.sqrt(np.maximum(steps / self.validation_horizon_, 1.0))[None, :]
+        steps = np.arange(1, h + 1, dtype=float)
+        profile = np.arange(1, self.validation_horizon_ + 1, dtype=float) ** self.error_growth_
+        widen = (steps ** self.error_growth_ / profile.mean())[None, :]
         floor = np.where(self.nonnegative_[:, None], 0.0, -np.inf)
         for lv in sorted(level or []):
             q_lo, q_hi = self._quantiles(lv)
@@ -208,10 +213,12 @@ class AutoForecaster:
         panel = _group_choice(errors, mine, theirs, scale, np.ones(S, dtype=bool), None,
                               self.shrinkage, self.combine_margin)
         members = np.zeros((S, C), dtype=bool)
+        seasonal = np.array([name in SEASONAL for name in CANDIDATES])
         for g in np.unique(groups):
             rows = groups == g
+            allowed = seasonal if is_seasonal(g) else None
             pick = _group_choice(errors, mine, theirs, scale, rows, panel, self.shrinkage,
-                                 self.combine_margin)
+                                 self.combine_margin, allowed)
             members[rows] = pick["members"]
         return members
 
@@ -231,13 +238,16 @@ def _scaled_maes(errors: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.
     return np.where(count > 0, mine, np.nan), np.where(count > 0, theirs, np.nan)
 
 
-def _group_choice(errors, mine, theirs, scale, rows, parent, shrinkage, margin) -> dict:
+def _group_choice(errors, mine, theirs, scale, rows, parent, shrinkage, margin,
+                  allowed=None) -> dict:
     """The members (best single, or the average of the best two or three) for some rows.
 
     A candidate's score is its pooled scaled MAE over the rows relative to the steady
     average's on the same rows, shrunk toward `parent`'s score by `shrinkage` series; a
     candidate scored on under half the rows is not eligible. A single candidate is taken
-    only when its score beats the best combination's by `margin` (a fraction).
+    only when its score beats the best combination's by `margin` (a fraction). `allowed`
+    (a mask over CANDIDATES) limits the choice when any of it is eligible: a group whose
+    series pass the season test is forecast with a season.
     """
     C = errors.shape[1]
     scored = np.isfinite(mine[rows])
@@ -252,6 +262,8 @@ def _group_choice(errors, mine, theirs, scale, rows, parent, shrinkage, margin) 
         scores = (num + weight * prior) / (den + weight)
     scores = np.where(np.isfinite(scores), scores, np.inf)
     eligible = (count >= 0.5 * n_valid) & (count > 0) & np.isfinite(scores)
+    if allowed is not None and (eligible & allowed).any():
+        eligible &= allowed
     if parent is not None and n_valid == 0:
         return {"members": parent["members"], "scores": prior, "eligible": parent["eligible"]}
     if not eligible.any():
@@ -263,7 +275,7 @@ def _group_choice(errors, mine, theirs, scale, rows, parent, shrinkage, margin) 
     best = np.zeros(C, dtype=bool)
     best[order[0]] = True
     options = [(scores[order[0]], best)]
-    for k in (2, 3):
+    for k in (2, 3, 4, 5):
         if len(order) >= k:
             combo = np.zeros(C, dtype=bool)
             combo[order[:k]] = True
@@ -328,6 +340,19 @@ def _pooled_by_group(scaled: np.ndarray, groups: np.ndarray) -> dict[int, np.nda
         if errs.size >= 40:
             pooled[int(g)] = errs
     return pooled
+
+
+def _error_growth(scaled: np.ndarray, windows: int, H: int) -> float:
+    """How validation errors grow with the step ahead: p in |error| ~ step ** p (0 to 1)."""
+    steps = np.abs(scaled.reshape(scaled.shape[0], windows, H))
+    with _quiet():
+        by_step = np.nanmean(steps, axis=(0, 1))
+    ok = np.isfinite(by_step) & (by_step > 0)
+    if ok.sum() < 3:
+        return 0.0
+    x = np.log(np.arange(1, H + 1))[ok]
+    p = np.polyfit(x, np.log(by_step[ok]), 1)[0]
+    return float(np.clip(p, 0.0, 1.0))
 
 
 def _residual_variance(errors, pooled, groups, scale) -> np.ndarray:

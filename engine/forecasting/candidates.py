@@ -12,10 +12,10 @@ import numpy as np
 from engine.forecasting import kernels
 
 #: Models whose flat forecasts are averaged into "Combination".
-COMBINED = ("SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage")
+COMBINED = ("SES", "TSB", "ADIDA", "IMAPA")
 #: Every candidate, in order of preference when validation errors tie.
 CANDIDATES = (
-    "Combination", "SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage", "Naive",
+    "Combination", "SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage",
     "DampedHolt", "Theta", "SeasonalCombination", "SeasonalSES",
     "HoltWintersAdditive", "HoltWintersMultiplicative", "SeasonalTheta",
 )

@@ -49,3 +49,8 @@ def trend_strength(Y: np.ndarray, m: int) -> np.ndarray:
         fitted_var = slope ** 2 * np.nanmean(np.where(seen, (t - t_mean) ** 2, np.nan), axis=1)
         share = fitted_var / total
     return np.where(np.isfinite(share) & (seen.sum(axis=1) >= 8), share, 0.0)
+
+
+def is_seasonal(group: int) -> bool:
+    """Whether the series of a group (as `series_groups` numbers them) passed the season test."""
+    return bool(int(group) & 2)

@@ -292,8 +292,9 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
     column of the panel has phase m-1. Each period is compared with the straight line
     through the span (so that a trend is not read as a season). Indices are shrunk toward
     1 by `prior_units` of demand, so that slow sellers do not get a season from noise, and
-    by the share of their spread that noise explains: the period-to-same-period-last-season
-    differences measure the noise, and few seasons of noise make a weak index.
+    phase by phase by the share of its deviation that noise could explain: the differences
+    between a period and the same period a season earlier measure the noise, so a sharp
+    yearly peak keeps its height while small wiggles from few seasons fade.
     """
     S, T = Y.shape
     span = min(T, seasons * m) // m * m
@@ -317,8 +318,7 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
         lagged = Y[:, m:] - Y[:, :-m]
         noise = np.nanvar(lagged, axis=1, keepdims=True) / 2 / mean ** 2  # a trend is no noise
         phase_noise = noise / np.maximum(count, 1)
-        spread = np.nanvar(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
-        signal = np.maximum(spread - np.nanmean(phase_noise, axis=1, keepdims=True), 0.0)
+        signal = (index - 1.0) ** 2
         weight = np.where(np.isfinite(noise), signal / (signal + phase_noise), 1.0)
         index = 1.0 + np.nan_to_num(weight) * (index - 1.0)
         index = index / np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
