@@ -64,12 +64,15 @@ class Reading:
     dayfirst: bool | None = None
     quiet: bool = False
 
-    def read(self, reader: Callable[..., Read], source: object, **options) -> Read:
-        """Call a `connectors.readers` function; say its summary on stderr; exit 2 on bad input."""
+    def read(self, reader: Callable[..., Read], source: object, *, say: bool = True,
+             **options) -> Read:
+        """Call a `connectors.readers` function; exit 2 on bad input. Its summary goes to
+        stderr now, or (`say=False`) later with what the command adds, as one line."""
         with input_errors(source):
             result = reader(source, fmt=self.fmt, columns=self.columns,
                             dayfirst=self.dayfirst, **options)
-        self.say(result.summary)
+        if say:
+            self.say(result.summary)
         return result
 
     def say(self, line: str) -> None:

@@ -54,7 +54,7 @@ def forecast(input, output, horizon, freq, season_length, level, signed, output_
       shelfwise forecast orders_export_1.csv --horizon 28 -o forecast.csv
       shelfwise forecast sales.csv --horizon 14 --output-format table
     """
-    sales = reading.read(read_sales, input, freq=freq, signed=signed)
+    sales = reading.read(read_sales, input, freq=freq, signed=signed, say=False)
     extra = {"signed": signed} if "signed" in inspect.signature(forecast_sales).parameters \
         else {}
     with input_errors(input):
@@ -65,8 +65,7 @@ def forecast(input, output, horizon, freq, season_length, level, signed, output_
                                    on_progress=advance, **extra)
     notes = _engine_notes(table.attrs)
     table.attrs = {}  # tables in attrs break pandas' own operations (round, concat)
-    if notes:
-        reading.say(notes)
+    reading.say("; ".join(filter(None, [sales.summary, notes])))
     if sales.titles:
         table["title"] = table["unique_id"].map(sales.titles).fillna("")
     write_table(table.round(dict.fromkeys(table.select_dtypes("number").columns, 4)), output,
@@ -80,10 +79,12 @@ def _engine_notes(attrs: dict) -> str:
     if returns:
         parts.append(f"{returns:,g} units of returns reported, not subtracted")
     partial = attrs.get("partial_periods")
-    if partial is not None and len(_listed(partial)):
+    if isinstance(partial, str):
+        parts.append(partial.strip())  # the engine's own sentence
+    elif partial is not None and len(_listed(partial)):
         shown = ", ".join(str(p)[:10] for p in _listed(partial)[:4])
         parts.append(f"incomplete periods left out: {shown}")
-    return "forecast: " + "; ".join(parts) if parts else ""
+    return "; ".join(parts)
 
 
 def _total(value) -> float:

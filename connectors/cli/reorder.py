@@ -71,15 +71,16 @@ def reorder(history, items, inventory, lead_time_days, by_location, output, freq
     """
     if bool(items) == bool(inventory):
         raise click.UsageError("give either --items ITEMS or --inventory STOCK")
-    sales = reading.read(read_sales, history, freq=freq, by_location=by_location)
+    sales = reading.read(read_sales, history, freq=freq, by_location=by_location, say=False)
     stock_file = items or inventory
     with input_errors(stock_file):
         stock = read_stock(stock_file, by_location=by_location)
-    reading.say(stock.summary)
+    summary = [sales.summary, stock.summary]
     unplanned = sorted(set(sales.table["unique_id"]) - set(stock.table["unique_id"]))
     if unplanned:
-        reading.say(f"{len(unplanned):,} products sold but not in {_name(stock_file)} are not "
-                    f"planned (e.g. {', '.join(unplanned[:3])})")
+        summary.append(f"{len(unplanned):,} products sold but not in {_name(stock_file)} are "
+                       f"not planned (e.g. {', '.join(unplanned[:3])})")
+    reading.say("; ".join(summary))
     table = sales.table
     with input_errors(history):
         period = freq or calendar.infer_frequency(table["ds"])

@@ -55,13 +55,14 @@ def read_sales(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
                signed: bool = False, by_location: bool = False) -> Read:
     """Units sold per product and day (`unique_id, ds, y`) from any sales or order file.
 
-    `freq=None` makes timestamps days; given, timestamps are kept for the forecaster to
-    bin. Returns (negative quantities) are reported and left out unless `signed`, which keeps
-    signs for cash-flow series. `by_location` adds a `location` column when the file has one.
+    Timestamps become days unless `freq` is finer than a day (`h`, `15min`): then they
+    are kept for the forecaster to bin. Returns (negative quantities) are reported and left
+    out unless `signed`, which keeps signs for cash-flow series. `by_location` adds a
+    `location` column when the file has one.
     """
     raw, layout, lines, notes = _lines(source, "sales", fmt, columns, dayfirst, by_location)
     kept, counts = _demand(lines, signed=signed)
-    ds = kept["created_at"] if freq else kept["created_at"].dt.normalize()
+    ds = kept["created_at"] if _finer_than_a_day(freq) else kept["created_at"].dt.normalize()
     keys = [kept["product_id"].rename("unique_id"), ds.rename("ds")]
     if by_location:
         keys.append(kept["location"].rename("location"))
@@ -272,6 +273,17 @@ def _demand(lines: pd.DataFrame, *, signed: bool) -> tuple[pd.DataFrame, dict]:
         counts["first"] = kept["created_at"].min()
         counts["last"] = kept["created_at"].max()
     return kept, counts
+
+
+def _finer_than_a_day(freq: str | None) -> bool:
+    """Whether `freq` asks for times of day (hours, minutes): only then are they kept."""
+    if not freq:
+        return False
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return False  # the forecaster names a bad alias itself
+    return isinstance(offset, pd.tseries.offsets.Tick) and offset.nanos < 86_400 * 10**9
 
 
 def _titles(lines: pd.DataFrame) -> dict[str, str]:
