@@ -107,7 +107,8 @@ def test_summary_line_names_what_was_left_out(tmp_path):
     path.write_text(text)
     result = CliRunner().invoke(main, ["forecast", str(path), "--horizon", "3"])
     assert result.exit_code == 0
-    line = result.stderr.strip().splitlines()[0]
+    assert len(result.stderr.strip().splitlines()) == 1
+    line = result.stderr.strip()
     cancelled = shop.loc[shop["status"] == "cancelled", "order_id"].nunique()
     refunded = shop.loc[shop["status"] == "refunded", "order_id"].nunique()
     assert line.startswith(f"read {len(shop):,} lines of {shop['order_id'].nunique():,} orders")
@@ -141,6 +142,19 @@ def test_returns_are_reported_not_subtracted(tmp_path):
     returns = int(shop["is_return"].sum())
     assert f"{returns} C-invoice lines ({returns} units) reported, not subtracted" in \
         result.stderr
+
+
+def test_reorder_says_what_it_read_in_one_line(tmp_path):
+    text, _shop = SHOPS["shopify-orders"]
+    (tmp_path / "orders.csv").write_text(text)
+    (tmp_path / "inventory.csv").write_text(ex.write_shopify_inventory(ex.make_stock()))
+    result = CliRunner().invoke(main, [
+        "reorder", "--history", str(tmp_path / "orders.csv"), "--inventory",
+        str(tmp_path / "inventory.csv"), "--lead-time", "7"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "(shopify-orders)" in lines[0]
+    assert "8 rows of 4 items at 2 locations, summed over locations" in lines[0]
 
 
 def test_by_location_plans_each_location(tmp_path):
