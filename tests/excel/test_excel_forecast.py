@@ -58,3 +58,15 @@ def test_bad_input_is_one_message_cell(udfs):
 def test_single_cell_is_read_as_one_value(udfs):
     out = call(udfs.FORECAST_DEMAND, 7.0)
     assert out[0][0].startswith("Shelfwise: need at least 3 periods")
+
+
+def test_two_years_of_weeks_with_a_yearly_peak_get_the_peak_forecast(udfs):
+    # issue 11: =FORECAST_DEMAND on 104 weeks with an obvious yearly peak returned a flat line
+    weeks = np.arange(104)
+    season = 1 + 0.8 * np.exp(-0.5 * ((weeks % 52 - 47) / 3.0) ** 2)
+    sales = np.random.default_rng(0).poisson(40 * season).astype(float)
+    out = call(udfs.FORECAST_DEMAND, as_column(sales), 52.0)
+    forecast = np.array([row[1] for row in out[1:]])
+    peak, quiet = forecast[44:50].mean(), np.median(forecast)
+    assert peak > 1.3 * quiet
+    assert np.corrcoef(forecast, season[:52])[0, 1] > 0.6
