@@ -41,6 +41,7 @@ class RawFile:
     encoding: str
     sep: str
     notes: list[str] = field(default_factory=list)
+    skip: int = 1  # lines before the records: the header (and Excel's `sep=;` line)
 
     def position(self, header: str) -> int | None:
         """Position of a header (first one when it appears twice), compared as `norm` does."""
@@ -87,7 +88,7 @@ class RawFile:
             return pd.DataFrame(index=pd.RangeIndex(0))
         order = sorted(set(where.values()))
         try:
-            table = pd.read_csv(self._stream(), sep=self.sep, header=None, skiprows=1,
+            table = pd.read_csv(self._stream(), sep=self.sep, header=None, skiprows=self.skip,
                                 usecols=order, dtype=object, keep_default_na=False,
                                 na_filter=False, encoding=self.encoding, engine="c",
                                 skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
@@ -153,7 +154,12 @@ def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
         raise FileError(name, "is not a text file (it holds NUL bytes: a spreadsheet or a "
                         "UTF-16 file? save it as 'CSV UTF-8')")
     first = _first_record(text)
-    sep = _delimiter(first)
+    if first.lower().startswith("sep=") and len(first.strip()) == 5:  # Excel's hint line
+        sep = first.strip()[4]
+        first = _first_record(text[text.find(first) + len(first) + 1:])
+    else:
+        sep = _delimiter(first)
+    skip = text[:text.find(first)].count("\n") + 1  # blank lines and hints before the header
     try:
         header = next(csv.reader([first], delimiter=sep), [])
     except csv.Error as err:
@@ -162,8 +168,8 @@ def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
     if not any(header):
         raise FileError(name, "has no header row", row=1)
     if encoding == "utf-8-sig":
-        return RawFile(name, header, data, "utf-8-sig", sep, notes)
-    return RawFile(name, header, text, encoding, sep, notes)
+        return RawFile(name, header, data, "utf-8-sig", sep, notes, skip)
+    return RawFile(name, header, text, encoding, sep, notes, skip)
 
 
 def _bytes(source, name: str) -> bytes:

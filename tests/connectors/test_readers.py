@@ -208,6 +208,12 @@ def test_bom_and_latin1_are_read(tmp_path):
     assert "not UTF-8" in latin.summary
 
 
+def test_blank_lines_and_excels_sep_line_before_the_header():
+    assert read_sales(b"\n\nunique_id,ds,y\na,2024-01-01,1\n").table["y"].tolist() == [1]
+    excel = b"sep=;\r\nunique_id;ds;y\r\na;01.04.2024;2,5\r\na;25.04.2024;1\r\n"
+    assert read_sales(excel).table["y"].tolist() == [2.5, 1.0]
+
+
 def test_duplicate_needed_header_is_named(tmp_path):
     with pytest.raises(FileError, match="appears 2 times") as err:
         read_sales(b"unique_id,ds,y,y\na,2024-01-01,1,2\n")
