@@ -52,7 +52,7 @@ class AutoForecaster:
     combine_margin : float, default=0.03
         A single candidate replaces the combination of the best few only when its pooled
         relative error is at least this much lower (0.03: 3%).
-    shrinkage : float, default=20.0
+    shrinkage : float, default=100.0
         Weight, in series, of the whole panel's ranking in each group's ranking.
 
     Attributes
@@ -82,7 +82,7 @@ class AutoForecaster:
     def __init__(self, horizon: int = 12, *, season_length: int = 1,
                  validation_horizon: int | None = None, n_windows: int | None = None,
                  chunk_size: int = 256, min_train: int = 8, max_history: int | None = None,
-                 combine_margin: float = 0.03, shrinkage: float = 20.0):
+                 combine_margin: float = 0.03, shrinkage: float = 100.0):
         self.horizon = horizon
         self.season_length = season_length
         self.validation_horizon = validation_horizon
