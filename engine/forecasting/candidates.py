@@ -25,7 +25,7 @@ MAX_AGGREGATION = 12
 
 
 def label(name: str, season_length: int) -> str:
-    """The plain-words name users read for a candidate (or "combination")."""
+    """The plain-words name users read for a candidate or an average of candidates."""
     pattern = {7: "weekly pattern", 5: "weekly pattern", 24: "daily pattern"}.get(
         season_length, "yearly pattern")
     words = {
@@ -36,12 +36,13 @@ def label(name: str, season_length: int) -> str:
 "HoltWintersAdditive": "trend and season",
         "HoltWintersMultiplicative": "trend and season", "SeasonalTheta": "trend and season",
     }
-    found = {words.get(part, "combination") for part in name.split("+")}
+    parts = name.split("+")
+    found = {words.get(part, "combination") for part in parts}
     if len(found) == 1:
         return found.pop()
-    flat = {"steady average", "recent level", "occasional sales", "long-run average",
-            "last value"}
-    return "steady average" if found <= flat else "combination"
+    if any(part in SEASONAL for part in parts):  # an average with a season keeps the season
+        return "trend and season" if found & {"trend", "trend and season"} else pattern
+    return "trend" if "trend" in found else "steady average"
 
 
 def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
