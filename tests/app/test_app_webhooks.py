@@ -378,3 +378,19 @@ def test_a_worker_whose_claim_was_taken_over_writes_nothing(app, client, token, 
                            payload, parse_order(payload))
     assert standin.mutation_count("orderRiskAssessmentCreate") == 1
     assert rows(app, Assessment)[0].state == "written"
+
+
+def test_every_subscribed_topic_has_a_handler_and_a_body_check():
+    import tomllib
+    from pathlib import Path
+
+    import webhooks.tasks  # noqa: F401  (registers the topics)
+
+    toml = tomllib.loads((Path(__file__).resolve().parents[2] / "shopify.app.toml")
+                         .read_text(encoding="utf-8"))
+    subscribed = {t for s in toml["webhooks"]["subscriptions"]
+                  for t in s.get("topics", []) + s.get("compliance_topics", [])}
+    assert subscribed <= set(deliveries.TOPICS)
+    for topic in subscribed:
+        with pytest.raises(ValueError):
+            deliveries.check(topic, SHOP, {"unrelated": "body"})
