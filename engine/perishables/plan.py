@@ -180,7 +180,7 @@ def _table(ids, future, quantity, dist, costs, ratio, names, X_plan, plan_g, ext
         lost[i] = float(weights @ np.maximum(values - quantity[i], 0.0))
     rep = np.repeat(np.arange(len(ids)), days)
     p, c, s = (costs[k].to_numpy()[rep] for k in ("price", "cost", "salvage"))
-    names = holiday_names(future, country) if country else pd.Series(dtype=object)
+    holidays = holiday_names(future, country) if country else pd.Series(dtype=object)
     usual = X_plan["lag_weekday_8"].to_numpy()
     expected = np.array([float(w @ v) if d is not None else np.nan for d in dist
                          for v, w in [d or (None, None)]])
@@ -190,7 +190,7 @@ def _table(ids, future, quantity, dist, costs, ratio, names, X_plan, plan_g, ext
         ext = external.get(g)
         row = ext.loc[day] if ext is not None and day in ext.index else None
         reasons.append(day_reason(day, expected[i], usual[i], factors=row,
-                                  history=ext, holiday=names.get(day)))
+                                  history=ext, holiday=holidays.get(day)))
     table = pd.DataFrame({
         "unique_id": np.asarray(ids)[rep], "ds": np.tile(future, len(ids)),
         "quantity": quantity, "critical_ratio": np.asarray(ratio)[rep],

@@ -169,6 +169,7 @@ def test_plan_has_the_contract_columns_and_a_row_per_item_and_day(plan):
                                       "expected_sales", "expected_waste",
                                       "expected_lost_sales"]
     assert list(plan.columns) == PLAN_COLUMNS
+    assert not plan["model"].str.contains("no history").any()
     assert plan.groupby("unique_id").size().to_dict() == {"bread": 7, "bun": 7}
     assert plan["ds"].min() == pd.Timestamp("2024-05-20")  # the day after the last sale
 
