@@ -70,7 +70,7 @@ def perishables(sales, price, cost, salvage, items, features, days, country, out
                                     country=country, on_progress=advance)
     except InputError as err:
         source = _source_of(err, sales, items, features, factors)
-        if source is None:  # about the --price/--cost/--salvage options
+        if source is None:  # about an option: --price, --cost, --salvage, --country
             raise BadInput(err.message) from err
         with input_errors(source):
             raise
@@ -85,6 +85,8 @@ def _source_of(err: InputError, sales, items, features, factors) -> str | None:
     for factors, else the sales."""
     if err.column in ("price", "cost", "salvage"):
         return items
+    if "country" in err.message:
+        return None
     if features and (err.column == "ds" and "features" in err.message or
                      err.column in set(factors.columns) - {"ds"}):
         return features

@@ -93,3 +93,8 @@ def test_help_names_the_options():
     assert result.exit_code == 0
     for option in ("--price", "--cost", "--salvage", "--items", "--features", "--days"):
         assert option in result.output
+
+
+def test_an_unknown_country_exits_2_naming_it(files):
+    result, _ = run([files / "sales.csv", "--price", 3, "--cost", 1, "--country", "XX", "-q"])
+    assert result.exit_code == 2 and "country 'XX'" in result.stderr
