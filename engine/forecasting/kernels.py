@@ -294,7 +294,8 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
     1 by `prior_units` of demand, so that slow sellers do not get a season from noise, and
     phase by phase by the share of its deviation that noise could explain: the differences
     between a period and the same period a season earlier measure the noise, so a sharp
-    yearly peak keeps its height while small wiggles from few seasons fade.
+    yearly peak keeps its height while small wiggles from few seasons fade (series with
+    intermittent sales keep the raw index).
     """
     S, T = Y.shape
     span = min(T, seasons * m) // m * m
@@ -320,6 +321,9 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
         phase_noise = noise / np.maximum(count, 1)
         signal = (index - 1.0) ** 2
         weight = np.where(np.isfinite(noise), signal / (signal + phase_noise), 1.0)
+        # intermittent sales: the lagged differences measure the on/off pattern of demand,
+        # not noise around a season (prior_units already shrinks slow sellers)
+        weight = np.where(mean_interval(Y)[:, None] > 1.32, 1.0, weight)
         index = 1.0 + np.nan_to_num(weight) * (index - 1.0)
         index = index / np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
     return np.where(np.isfinite(index) & (count > 0) & (index > 0), index, 1.0)
