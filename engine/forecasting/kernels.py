@@ -355,14 +355,15 @@ def _croston_states(Y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray
     interval = mean_interval(Y)
     since = np.ones(S)
     started = np.zeros(S, dtype=bool)
-    for t in range(T):
-        y = Y[:, t]
-        hit = y > 0
-        counted = started & hit
-        size = np.where(counted, size + alpha * (y - size), size)
-        interval = np.where(counted, interval + alpha * (since - interval), interval)
-        since = np.where(hit, 1.0, np.where(np.isnan(y), since, since + 1.0))
-        started |= hit
+    with _quiet():  # series without a sale keep a NaN size: callers handle them
+        for t in range(T):
+            y = Y[:, t]
+            hit = y > 0
+            counted = started & hit
+            size = np.where(counted, size + alpha * (y - size), size)
+            interval = np.where(counted, interval + alpha * (since - interval), interval)
+            since = np.where(hit, 1.0, np.where(np.isnan(y), since, since + 1.0))
+            started |= hit
     return size, interval
 
 
