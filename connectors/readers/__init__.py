@@ -97,11 +97,13 @@ def read_order_lines(source: Source, *, fmt: str = "auto",
 
 
 def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] | None = None,
-                dayfirst: bool | None = None, freq: str | None = None) -> Read:
+                dayfirst: bool | None = None, freq: str | None = None,
+                guests: bool = False) -> Read:
     """One row per order (`order_id, customer_id, created_at, amount`).
 
     Lines are grouped into orders; the amount is the order's total (Shopify `Total`, else
-    the sum of its lines). Orders without a customer are left out and counted.
+    the sum of its lines). Orders without a customer are left out and counted (segments
+    need a customer), unless `guests`: revenue per day counts every order.
     """
     raw, layout, lines, notes = _lines(source, "orders", fmt, columns, dayfirst)
     kept, counts = _demand(lines, signed=False)
@@ -113,13 +115,14 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
     })
     orders["amount"] = orders["amount"].fillna(0.0)
     orders = orders.reset_index()[["order_id", "customer_id", "created_at", "amount"]]
-    no_customer = orders["customer_id"] == ""
+    no_customer = (orders["customer_id"] == "") & (not guests)
     counts["no_customer"] = int(no_customer.sum())
     orders = orders[~no_customer.to_numpy()].reset_index(drop=True)
     if orders.empty:
-        raise FileError(raw.name, "has no orders with a customer"
-                        + (f" (column {_customer_header(raw, layout)!r} is empty)"))
-    tail = f"{orders['customer_id'].nunique():,} customers"
+        raise FileError(raw.name, "has no orders left to read" if guests else
+                        "has no orders with a customer"
+                        f" (column {_customer_header(raw, layout)!r} is empty)")
+    tail = f"{orders['customer_id'].replace('', np.nan).nunique():,} customers"
     if counts["no_customer"]:
         tail = (_count(counts["no_customer"], "order") + " without a customer left out; "
                 + tail)
