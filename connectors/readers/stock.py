@@ -84,11 +84,14 @@ def _woocommerce(col, number, counts) -> pd.DataFrame:
     parent_stock = col("parent").map(lambda p: by_key.get(p, np.nan)).astype(float)
     stock = stock.where(~inherits, parent_stock)
     counts["unmanaged"] = int(stock.isna().sum())
+    # a parent whose variations take its stock is planned through them, not as an item
+    lent = set(col("parent")[inherits])
+    container = (skus.isin(lent) & (skus != "")) | ("id:" + ids).isin(lent)
     name = col("title")
     table = pd.DataFrame({
         "unique_id": skus.where(skus != "", name), "on_hand": stock, "on_order": 0.0,
         "location": "", "title": name, "unit_cost": number("unit_cost")})
-    return table[stock.notna().to_numpy()]
+    return table[(stock.notna() & ~container).to_numpy()]
 
 
 def combine(table: pd.DataFrame, by_location: bool) -> pd.DataFrame:

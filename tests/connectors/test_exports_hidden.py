@@ -63,3 +63,29 @@ def test_anomalies_count_every_order_of_the_day(tmp_path, fmt):
     got, want = run("anomalies", export), run("anomalies", revenue)
     pd.testing.assert_frame_equal(got[["ds", "amount", "anomaly", "score"]],
                                   want[["ds", "amount", "anomaly", "score"]])
+
+
+SOLD = hx.make_orders(seed=202, days=40, statuses=True)
+STOCK = {sku: [("Shop", 3 + n, n), ("Depot", -2, 1), ("Pop-up", "not stocked", 0)]
+         for n, (sku, _t, _p) in enumerate(hx.PRODUCTS[:4])}
+
+
+@pytest.mark.parametrize("maker", ["inventory-old", "products", "products-new",
+                                   "woocommerce-products"])
+def test_every_stock_export_plans_the_canonical_items(tmp_path, maker):
+    """Same plan from each stock export as from the items it means (a WooCommerce variable
+    parent whose variation takes its stock is not an item of its own)."""
+    totals = hx.stock_totals(STOCK)
+    text = {"inventory-old": lambda: hx.shopify_inventory(STOCK, new=False),
+            "products": lambda: hx.shopify_products(totals),
+            "products-new": lambda: hx.shopify_products(totals, new=True),
+            "woocommerce-products": lambda: hx.woocommerce_products(totals)}[maker]()
+    export = write(tmp_path, "orders_export_1.csv", hx.shopify_orders(SOLD))
+    sales = write(tmp_path, "sales.csv", hx.canonical_sales(SOLD))
+    stock = write(tmp_path, "stock.csv", text)
+    items = write(tmp_path, "items.csv", hx.canonical_items(
+        totals, 7, on_order=maker == "inventory-old"))
+    got = run("reorder", "--history", export, "--inventory", stock, "--lead-time", "7")
+    want = run("reorder", "--history", sales, "--items", items)
+    pd.testing.assert_frame_equal(got[PLAN], want[PLAN])
+    assert got["unique_id"].tolist()[0] == "00123"
