@@ -48,8 +48,11 @@ class StoreData:
 
 def make_store(n_orders: int = 300, n_products: int = 20, variants_per_product: int = 2, *,
                days: int = 180, seed: int = 0, now: datetime | None = None,
-               fraud_share: float = 0.01) -> StoreData:
-    """A synthetic store: products sold in pairs (so upsell finds them), a weekly rhythm."""
+               fraud_share: float = 0.01, perishable: tuple[int, ...] = ()) -> StoreData:
+    """A synthetic store: products sold in pairs (so upsell finds them), a weekly rhythm.
+
+    Products numbered in `perishable` carry the ``Perishable`` tag (any case matches) and
+    their inventory items a unit cost of 40% of the price, except the first's (no cost)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     store = StoreData()
@@ -62,7 +65,11 @@ def make_store(n_orders: int = 300, n_products: int = 20, variants_per_product: 
             variants.append({"id": f"gid://shopify/ProductVariant/{vid}",
                              "title": f"Size {v}", "sku": f"SKU-{p}-{v}",
                              "price": f"{5 + p % 17 + v:.2f}", "inventoryQuantity": 0,
-                             "inventoryItem": {"id": item}})
+                             "inventoryItem": {"id": item, "unitCost": None}})
+            if p in perishable[1:]:
+                variants[-1]["inventoryItem"]["unitCost"] = {
+                    "amount": f"{0.4 * float(variants[-1]['price']):.2f}",
+                    "currencyCode": "EUR"}
             store.levels[item] = [{"id": f"gid://shopify/InventoryLevel/{vid}{loc}"
                                          f"?inventory_item_id={vid}",
                                    "location": {"id": f"gid://shopify/Location/{loc}"},
@@ -74,6 +81,7 @@ def make_store(n_orders: int = 300, n_products: int = 20, variants_per_product: 
             variant_ids.append((p, vid))
         store.products.append({"id": f"gid://shopify/Product/{p}", "title": f"Product {p}",
                                "handle": f"product-{p}", "status": "ACTIVE",
+                               "tags": ["Perishable", "bakery"] if p in perishable else [],
                                "updatedAt": _iso(now), "variants": variants})
     weights = [1.0 / (1 + i) ** 0.8 for i in range(len(variant_ids))]
     line_id = 1

@@ -218,13 +218,14 @@ def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
             CatalogVariant.shop_id == shop_id))}
         for pid, node in products.items():
             values = {"title": (node.get("title") or "")[:255], "handle": node.get("handle"),
-                      "status": node.get("status"), "updated_at": now}
+                      "status": node.get("status"), "updated_at": now,
+                      "tags": bulk.tag_text(node.get("tags"))}
             upsert(session, old_p.get(pid), CatalogProduct, shop_id=shop_id, product_gid=pid,
                     **values)
         for vid, node in variants.items():
             values = {"product_gid": node.get("__parentId") or "", "updated_at": now,
                       "title": (node.get("title") or "")[:255], "sku": node.get("sku"),
-                      "price": to_float(node.get("price")),
+                      "price": to_float(node.get("price")), "unit_cost": bulk.unit_cost(node),
                       "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
                       "inventory_quantity": node.get("inventoryQuantity")}
             upsert(session, old_v.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,

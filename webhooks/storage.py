@@ -262,6 +262,7 @@ class CatalogProduct(Base):
     title: Mapped[str] = mapped_column(String(255), default="")
     handle: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str | None] = mapped_column(String(16))
+    tags: Mapped[str | None] = mapped_column(Text)  # comma-separated, as Shopify writes them
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -277,6 +278,7 @@ class CatalogVariant(Base):
     title: Mapped[str] = mapped_column(String(255), default="")
     sku: Mapped[str | None] = mapped_column(String(255))
     price: Mapped[float | None] = mapped_column(Float)
+    unit_cost: Mapped[float | None] = mapped_column(Float)  # the inventory item's cost per unit
     inventory_item_gid: Mapped[str | None] = mapped_column(String(64), index=True)
     inventory_quantity: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

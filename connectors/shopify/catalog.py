@@ -131,6 +131,33 @@ def gid(kind: str, value: object) -> str:
     return text if text.startswith("gid://") else f"gid://shopify/{kind}/{text}"
 
 
+def tag_text(tags: object) -> str:
+    """A product's tags as Shopify's REST bodies write them (``"a, b"``), from that text
+    or GraphQL's list; blanks dropped, duplicates (any case) kept once."""
+    parts = tags.split(",") if isinstance(tags, str) else \
+        [str(t) for t in tags or [] if isinstance(t, str | int | float)]
+    seen: dict[str, str] = {}
+    for part in (p.strip() for p in parts):
+        if part:
+            seen.setdefault(part.casefold(), part)
+    return ", ".join(seen.values())
+
+
+def has_tag(tags: str | None, tag: str) -> bool:
+    """Whether comma-separated `tags` hold `tag` (Shopify matches tags case-insensitively)."""
+    return tag.casefold() in {t.strip().casefold() for t in (tags or "").split(",")}
+
+
+def unit_cost(variant: Mapping) -> float | None:
+    """A bulk variant row's cost per unit (its inventory item's ``unitCost``), if set."""
+    money = ((variant.get("inventoryItem") or {}).get("unitCost") or {}).get("amount")
+    try:
+        value = float(money)
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
+
+
 def group_children(rows: Iterable[Mapping]) -> list[dict]:
     """Top-level objects with their children under ``children`` (list per row kind).
 

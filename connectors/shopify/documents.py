@@ -98,12 +98,12 @@ BULK_PRODUCTS = """
   products {
     edges {
       node {
-        id title handle status updatedAt
+        id title handle status updatedAt tags
         variants {
           edges {
             node {
               id title sku price inventoryQuantity
-              inventoryItem { id }
+              inventoryItem { id unitCost { amount } }
             }
           }
         }

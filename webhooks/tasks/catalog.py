@@ -14,7 +14,7 @@ from huey import crontab
 from sqlalchemy import delete, select
 
 from connectors.shopify import catalog as bulk
-from connectors.shopify.catalog import gid
+from connectors.shopify.catalog import gid, tag_text
 from webhooks import advice, catalog, shops
 from webhooks.catalog import to_float, upsert
 from webhooks.deliveries import handles
@@ -159,7 +159,8 @@ def product_updated(shop: str, payload: dict) -> str:
             CatalogProduct.shop_id == shop_id, CatalogProduct.product_gid == pid))
         upsert(session, row, CatalogProduct, shop_id=shop_id, product_gid=pid,
                 title=str(payload.get("title") or "")[:255], handle=payload.get("handle"),
-                status=str(payload.get("status") or "").upper()[:16] or None, updated_at=now)
+                status=str(payload.get("status") or "").upper()[:16] or None, updated_at=now,
+                tags=tag_text(payload.get("tags")))
         old = {v.variant_gid: v for v in session.scalars(select(CatalogVariant).where(
             CatalogVariant.shop_id == shop_id, CatalogVariant.product_gid == pid))}
         seen = set()
