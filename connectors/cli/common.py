@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import click
 
 from connectors.files import FileError, engine_error_in, file_name
-from connectors.readers import FORMAT_NAMES, Read, parse_columns
+from connectors.readers import FORMAT_NAMES, Read, parse_columns, read_stock
 from engine.errors import InputError
 
 
@@ -44,6 +44,9 @@ output_format_option = click.option(
     show_default=True,
     help="csv for files and programs; table for an aligned, rounded table to read on screen.")
 
+#: The --format names of stock files (the others name sales or order files).
+STOCK_FORMATS = ("shopify-inventory", "shopify-products", "woocommerce-products")
+
 #: What `--help` says about reading, the same for every command (the reading rule).
 READING_RULE = (
     "Files are recognised by their header: Shopify orders, inventory and products exports, "
@@ -68,9 +71,13 @@ class Reading:
              **options) -> Read:
         """Call a `connectors.readers` function; exit 2 on bad input. Its summary goes to
         stderr now, or (`say=False`) later with what the command adds, as one line."""
+        fmt, columns = self.fmt, self.columns
+        if reader is read_stock and fmt not in STOCK_FORMATS:
+            # --format and --columns describe the sales or orders file, not the stock file
+            fmt, columns = "auto", {}
         with input_errors(source):
-            result = reader(source, fmt=self.fmt, columns=self.columns,
-                            dayfirst=self.dayfirst, **options)
+            result = reader(source, fmt=fmt, columns=columns, dayfirst=self.dayfirst,
+                            **options)
         if say:
             self.say(result.summary)
         return result

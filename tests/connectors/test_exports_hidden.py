@@ -89,3 +89,14 @@ def test_every_stock_export_plans_the_canonical_items(tmp_path, maker):
     want = run("reorder", "--history", sales, "--items", items)
     pd.testing.assert_frame_equal(got[PLAN], want[PLAN])
     assert got["unique_id"].tolist()[0] == "00123"
+
+
+def test_format_and_columns_of_the_orders_do_not_apply_to_the_stock_file(tmp_path):
+    """advise --format shopify-orders --inventory STOCK read STOCK as a Shopify orders file."""
+    export = write(tmp_path, "orders_export_1.csv", hx.shopify_orders(SOLD))
+    stock = write(tmp_path, "inventory_export_1.csv", hx.shopify_inventory(STOCK))
+    result = invoke("advise", export, "--format", "shopify-orders", "--inventory", stock,
+                    "-o", str(tmp_path / "report"), "--quiet")
+    assert result.exit_code == 0, result.output
+    reorder = pd.read_csv(tmp_path / "report" / "reorder.csv", dtype=TEXT)
+    assert set(STOCK) <= set(reorder["unique_id"])
