@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,10 @@ PATCH_ID_TOKEN_PATH = "/auth/patch-id-token"
 MAX_QUERY_BYTES = 8192  # App Bridge URLs are well under 2 KiB; a session token is ~700 bytes
 SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com")
 ADMIN_ORIGIN = "https://admin.shopify.com"
+MAX_TOKEN_SECONDS = 600  # a session token that stays valid longer than this is refused
+LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\x00-\x20\x7f]*")
+"""A path on this app: no scheme or host, and nothing a browser strips or bends into one
+(``/\t/evil.com`` is read as ``//evil.com``)."""
 
 
 def valid_shop(shop: str | None) -> str | None:
@@ -70,10 +75,13 @@ def _claims_shop(claims: dict[str, Any]) -> str | None:
     """The shop a verified token is for, when its claims hold together; else None.
 
     shopifyapp checks the signature, ``aud``, ``nbf`` and ``exp`` when present; a token
-    must also carry ``exp``, and its issuer (``iss``, the shop's admin) must be the shop
-    of its destination (``dest``).
+    must also carry ``exp`` (no further ahead than `MAX_TOKEN_SECONDS`: Shopify's last a
+    minute, so a far one is not Shopify's), and its issuer (``iss``, the shop's admin) must
+    be the shop of its destination (``dest``).
     """
-    if not isinstance(claims.get("exp"), int | float):
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool) \
+            or exp > time.time() + MAX_TOKEN_SECONDS:
         return None
     dest = valid_shop(urlsplit(str(claims.get("dest", ""))).hostname)
     issuer = valid_shop(urlsplit(str(claims.get("iss", ""))).hostname)
@@ -108,7 +116,11 @@ def _authenticate() -> Response | None:
     if not current_app.config.get("SHOPIFY_API_SECRET"):  # e.g. demo mode, another shop
         return _refuse("Open Shelfwise from your Shopify admin.")
     fetch = "Authorization" in request.headers
-    result = shopify_app().verify_app_home_req(as_shopify_req(request), PATCH_ID_TOKEN_PATH)
+    try:
+        result = shopify_app().verify_app_home_req(as_shopify_req(request), PATCH_ID_TOKEN_PATH)
+    except (TypeError, ValueError, AttributeError) as err:  # claims of the wrong type
+        log.info("session token refused: %s", type(err).__name__)
+        return _refuse("Unauthorized", fetch=fetch)
     if not result.ok:
         log.info("session token refused: %s", result.log.code)
         res = result.response
@@ -161,7 +173,7 @@ def patch_id_token() -> Response:
     """
     shop = valid_shop(request.args.get("shop"))
     reload = request.args.get("shopify-reload", "")
-    if shop is None or not reload.startswith("/") or reload.startswith(("//", "/\\")):
+    if shop is None or not LOCAL_PATH.fullmatch(reload):
         return _refuse("Bad Request", 400)
     res = shopify_app().app_home_patch_id_token(as_shopify_req(request)).response
     response = Response(res.body or "", status=res.status, headers=dict(res.headers or {}))
