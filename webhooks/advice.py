@@ -5,7 +5,9 @@ and Excel's ``ADVICE``); this module only reads the synced catalogue and orders,
 dashboard's rows (`webhooks.insights`) and writes the advice to Shopify as metafields
 (CONTRACTS.md): products get ``complementary_products`` (best first), variants
 ``reorder_point``, ``order_quantity`` and ``forecast_30_days``, both from one forecast.
-Customers get the tag of their segment (`webhooks.segment_tags`).
+Customers get the tag of their segment (`webhooks.segment_tags`). Variants of products
+tagged ``perishable`` get tomorrow's quantity instead of an (s, Q) order
+(`webhooks.perishables`): no ``reorder_point``, ``order_quantity`` = tomorrow's quantity.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import select
 from connectors.shopify import catalog as shopify_catalog
 from connectors.shopify.orders import OrderRecord, daily_sales, order_lines, orders_table
 from engine.advice import advise
-from webhooks import fraud, history, insights, shops
+from webhooks import fraud, history, insights, perishables, shops
 from webhooks.insights import forget_customer, forget_orders, load_insights, save_insights
 from webhooks.segment_tags import write_segment_tags
 from webhooks.storage import Assessment, CatalogProduct, CatalogVariant, InventoryLevel, db, utcnow
@@ -55,19 +57,25 @@ class Run:
 def load_store(shop_id: int) -> tuple[pd.DataFrame, list[OrderRecord]]:
     """(variants with product, label and on_hand; the readable orders, oldest first)."""
     with db().session() as session:
-        titles = dict(session.execute(select(CatalogProduct.product_gid, CatalogProduct.title)
-                                      .where(CatalogProduct.shop_id == shop_id)).all())
+        products = session.execute(select(
+            CatalogProduct.product_gid, CatalogProduct.title, CatalogProduct.tags).where(
+            CatalogProduct.shop_id == shop_id)).all()
         variants = pd.DataFrame(session.execute(select(
             CatalogVariant.variant_gid, CatalogVariant.product_gid, CatalogVariant.title,
             CatalogVariant.sku, CatalogVariant.inventory_item_gid,
-            CatalogVariant.inventory_quantity).where(CatalogVariant.shop_id == shop_id)).all(),
-            columns=["variant_gid", "product_gid", "variant_title", "sku", "item", "quantity"])
+            CatalogVariant.inventory_quantity, CatalogVariant.price, CatalogVariant.unit_cost,
+        ).where(CatalogVariant.shop_id == shop_id)).all(),
+            columns=["variant_gid", "product_gid", "variant_title", "sku", "item", "quantity",
+                     "price", "unit_cost"])
         levels = pd.DataFrame(session.execute(select(
             InventoryLevel.inventory_item_gid, InventoryLevel.available).where(
             InventoryLevel.shop_id == shop_id)).all(), columns=["item", "available"])
+    titles = {p: t for p, t, _ in products}
+    tags = pd.Series({p: g for p, _, g in products}, dtype=object)
     on_hand = variants["item"].map(levels.groupby("item")["available"].sum())
     variants["on_hand"] = on_hand.fillna(variants["quantity"]).fillna(0).clip(lower=0)
     variants["product"] = variants["product_gid"].map(titles).fillna(variants["product_gid"])
+    variants["perishable"] = perishables.is_perishable(variants["product_gid"].map(tags))
     variants["label"] = [p if v in ("Default Title", None, "") else f"{p} ({v})"
                          for p, v in zip(variants["product"], variants["variant_title"],
                                          strict=True)]
@@ -90,6 +98,7 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
     out: dict[str, object] = {"forecast": [], "reorder": [], "upsell": [], "segments": [],
                               "anomalies": [], "revenue": {},
                               "writeback": {"products": {}, "variants": {}}}
+    card: dict = {}
     if not sales.empty:  # else a shop without sales yet: empty sections, nothing written
         result = advise(
             sales,
@@ -106,6 +115,8 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
             r["unique_id"]: {k: float(r[k]) for k in ("reorder_point", "order_quantity",
                                                       "forecast_30_days")}
             for r in result.reorder.to_dict("records")}}
+        card = perishables.plan(sales, variants, today)
+        perishables.apply(card, out["reorder"], out["writeback"]["variants"])
     out["orders"] = recent_risk(shop_id, records[-RECENT_ORDERS:])
     out["summary"] = {
         "as_of": run.as_of, "products": run.products, "variants": run.variants,
@@ -113,6 +124,8 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
         "currency": orders["currency"].tail(500).mode().iloc[0] if len(orders) else "",
         "first_order": str(lines["created_at"].min().date()) if len(lines) else None,
         "last_order": str(lines["created_at"].max().date()) if len(lines) else None}
+    if card:  # tomorrow's perishables: the dashboard's card reads them from the summary
+        out["summary"]["perishables"] = card
     run.seconds["compute"] = round(time.monotonic() - clock, 2)
     return out, run
 
@@ -144,6 +157,8 @@ def metafields(writeback: dict) -> list[dict]:
            for p, recs in writeback.get("products", {}).items() if recs]
     for v, values in writeback.get("variants", {}).items():
         for key in ("reorder_point", "order_quantity"):
+            if key not in values:  # a perishable variant (`webhooks.perishables.apply`)
+                continue
             out.append(shopify_catalog.metafield(v, key, "number_integer",
                                                  np.ceil(values[key])))
         out.append(shopify_catalog.metafield(v, "forecast_30_days", "number_decimal",

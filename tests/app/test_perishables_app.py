@@ -1,0 +1,139 @@
+"""Perishable items in the Shopify app (issue 15): products tagged ``perishable`` get
+tomorrow's quantity (`engine.perishables.plan_perishables`), not an (s, Q) order.
+
+Against the Shopify stand-in (real HTTP on loopback, every document checked against the
+Admin schema) and the real app on a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.app_support import API_KEY, API_SECRET, SHOP, post, rows, session_token
+from tests.shopify_bulk import BulkStandIn, make_store
+from webhooks import advice, catalog, perishables, shops
+from webhooks.storage import CatalogProduct, CatalogVariant, ShopInsight, db
+
+FRESH = (1, 3)  # product 1: no unit cost in Shopify; product 3: cost 40% of its price
+BREAD = "gid://shopify/ProductVariant/101"
+CAKE = "gid://shopify/ProductVariant/301"
+SHELF = "gid://shopify/ProductVariant/201"  # product 2 is not perishable
+
+
+@pytest.fixture
+def standin():
+    store = make_store(n_orders=400, n_products=6, perishable=FRESH)
+    with BulkStandIn(API_KEY, API_SECRET, store=store) as s:
+        yield s
+
+
+@pytest.fixture
+def synced(app, token, standin):
+    with app.app_context():
+        catalog.sync_now(SHOP, interval=0.05)
+        advice.recommend(SHOP)
+    return app
+
+
+def _stored(app, kind: str):
+    return json.loads(next(i.content for i in rows(app, ShopInsight) if i.kind == kind))
+
+
+def test_the_sync_keeps_tags_and_unit_costs(synced, standin):
+    products = {p.product_gid: p for p in rows(synced, CatalogProduct)}
+    assert products["gid://shopify/Product/1"].tags == "Perishable, bakery"
+    assert products["gid://shopify/Product/2"].tags == ""
+    variants = {v.variant_gid: v for v in rows(synced, CatalogVariant)}
+    assert variants[BREAD].unit_cost is None
+    assert variants[CAKE].unit_cost == pytest.approx(0.4 * variants[CAKE].price, abs=0.01)
+    assert standin.rejected == []
+    assert "tags" in standin.bulk_queries[0] and "unitCost" in standin.bulk_queries[0]
+
+
+def test_perishable_items_get_tomorrows_quantity_not_an_order(synced, standin):
+    card = _stored(synced, "summary")["perishables"]
+    planned = {r["variant_gid"]: r for r in card["rows"]}
+    assert set(planned) == {f"gid://shopify/ProductVariant/{p}0{v}" for p in FRESH
+                            for v in (1, 2)}
+    bread = planned[BREAD]
+    assert bread["quantity"] is not None and bread["quantity"] > 0
+    assert bread["cost_assumed"] and not planned[CAKE]["cost_assumed"]
+    assert bread["critical_ratio"] == pytest.approx(1 - perishables.ASSUMED_COST_SHARE)
+    assert bread["expected_waste"] >= 0 and bread["expected_lost_sales"] >= 0
+    assert bread["reason"]
+    assert card["assumed_cost_items"] == 2  # both variants of product 1
+    reorder = {r["variant_gid"]: r for r in _stored(synced, "reorder")}
+    assert reorder[BREAD]["perishable"] and reorder[BREAD]["reorder_point"] is None
+    assert reorder[BREAD]["plan"] == perishables.NOT_AN_ORDER
+    assert reorder[SHELF]["reorder_point"] is not None and "perishable" not in reorder[SHELF]
+    # metafields: tomorrow's quantity as order_quantity, no reorder point; others unchanged
+    assert standin.metafield(BREAD, "reorder_point") is None
+    assert int(standin.metafield(BREAD, "order_quantity")["value"]) == bread["quantity"]
+    assert standin.metafield(BREAD, "forecast_30_days") is not None
+    assert int(standin.metafield(SHELF, "reorder_point")["value"]) == \
+        reorder[SHELF]["reorder_point"]
+    assert int(standin.metafield(SHELF, "order_quantity")["value"]) == \
+        reorder[SHELF]["order_quantity"]
+    assert standin.rejected == []
+
+
+def test_the_dashboard_shows_the_card_and_says_what_was_assumed(synced):
+    client = synced.test_client()
+    page = client.get(f"/dashboard?shop={SHOP}&embedded=1&id_token={session_token(SHOP)}"
+                      ).get_data(as_text=True)
+    card = page[page.index("id='perishables'"):]
+    card = card[:card.index("</section>")]
+    assert "Tomorrow&#39;s perishables" in page or "Tomorrow's perishables" in page
+    assert "assumed 40% of price" in card
+    quantity = _stored(synced, "summary")["perishables"]["rows"][0]["quantity"]
+    assert re.search(rf"<td class='num'>{quantity:,} units</td>", card)
+    assert "Product 2" not in card  # not perishable
+    reorder = page[page.index("id='reorder'"):]
+    assert "perishable: see tomorrow" in reorder[:reorder.index("</section>")]
+
+
+def test_a_products_update_webhook_can_tag_an_item_perishable(synced, standin):
+    client = synced.test_client()
+    res = post(client, "products/update", {
+        "id": 2, "title": "Product 2", "handle": "product-2", "status": "active",
+        "tags": "summer, PERISHABLE",
+        "variants": [{"id": 201, "title": "Size 1", "sku": "SKU-2-1", "price": "9.00",
+                      "inventory_item_id": 201, "inventory_quantity": 5}]})
+    assert res.status_code == 200
+    with synced.app_context():
+        advice.recommend(SHOP)
+    card = _stored(synced, "summary")["perishables"]
+    assert SHELF in {r["variant_gid"] for r in card["rows"]}
+    reorder = {r["variant_gid"]: r for r in _stored(synced, "reorder")}
+    assert reorder[SHELF]["perishable"]
+
+
+def test_non_perishable_numbers_do_not_change(app, token, standin):
+    """The same store planned with and without tags: only the tagged items differ."""
+    with app.app_context():
+        catalog.sync_now(SHOP, interval=0.05)
+        with db().session() as session:
+            shop_id = shops.get_shop(session, SHOP).id
+        tagged, _ = advice.compute(SHOP, shop_id)
+        with db().session() as session:
+            for p in session.query(CatalogProduct):
+                p.tags = ""
+        plain, _ = advice.compute(SHOP, shop_id)
+    assert "perishables" in tagged["summary"] and "perishables" not in plain["summary"]
+    fresh = {r["variant_gid"] for r in tagged["summary"]["perishables"]["rows"]}
+    same = [r for r in tagged["reorder"] if r["variant_gid"] not in fresh]
+    assert same and same == [r for r in plain["reorder"] if r["variant_gid"] not in fresh]
+    assert {k: v for k, v in tagged["writeback"]["variants"].items() if k not in fresh} == \
+        {k: v for k, v in plain["writeback"]["variants"].items() if k not in fresh}
+
+
+@pytest.mark.parametrize("tags, expected", [
+    ("Perishable", True), ("bakery,  perishable ", True), ("perishables", False),
+    ("non-perishable", False), ("", False), (None, False)])
+def test_the_tag_matches_whole_tags_in_any_case(tags, expected):
+    import pandas as pd
+
+    assert bool(perishables.is_perishable(pd.Series([tags], dtype=object)).iloc[0]) is expected
