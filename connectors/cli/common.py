@@ -82,10 +82,20 @@ class Reading:
             self.say(result.summary)
         return result
 
+    said: list[str] = field(default_factory=list)
+
     def say(self, line: str) -> None:
-        """One line on stderr, unless --quiet."""
-        if not self.quiet:
-            click.echo(line, err=True)
+        """Part of the one summary line on stderr (unless --quiet), written when the command
+        succeeds: an error is then the only line."""
+        if not self.quiet and line:
+            self.said.append(line)
+
+    def flush(self) -> None:
+        """Write what the command said as one line on stderr."""
+        if self.said:
+            parts = (part for line in self.said for part in line.split("; "))
+            click.echo("; ".join(dict.fromkeys(parts)), err=True)  # a file read twice: once
+            self.said.clear()
 
 
 def _columns_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dict:
@@ -102,7 +112,9 @@ def reader_options(command: Callable) -> Callable:
     def wrapper(*args, input_format, columns, dayfirst, quiet, **kwargs):
         reading = Reading(input_format, columns, dayfirst, quiet)
         with no_runtime_warnings():
-            return command(*args, reading=reading, **kwargs)
+            result = command(*args, reading=reading, **kwargs)
+        reading.flush()
+        return result
 
     options = [
         click.option("--format", "input_format", type=click.Choice(FORMAT_NAMES),

@@ -78,8 +78,10 @@ def reorder(history, items, inventory, lead_time_days, by_location, output, freq
     summary = [sales.summary, stock.summary]
     unplanned = sorted(set(sales.table["unique_id"]) - set(stock.table["unique_id"]))
     if unplanned:
-        summary.append(f"{len(unplanned):,} products sold but not in {_name(stock_file)} are "
-                       f"not planned (e.g. {', '.join(unplanned[:3])})")
+        one = len(unplanned) == 1
+        summary.append(f"{len(unplanned):,} product{'' if one else 's'} sold but not in "
+                       f"{_name(stock_file)} {'is' if one else 'are'} not planned "
+                       f"(e.g. {', '.join(unplanned[:3])})")
     reading.say("; ".join(summary))
     table = sales.table
     with input_errors(history):

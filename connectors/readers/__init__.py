@@ -70,9 +70,9 @@ def read_sales(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
     if table.empty:
         raise FileError(raw.name, "has no sales rows left to read")
     titles = _titles(kept)
-    what = "series" if layout is None else "SKUs"
-    summary = _summary(raw, layout, lines, counts, notes,
-                       tail=f"{table['unique_id'].nunique():,} {what}")
+    n = table["unique_id"].nunique()
+    what = f"{n:,} series" if layout is None else _count(n, "SKU")
+    summary = _summary(raw, layout, lines, counts, notes, tail=what)
     return Read(table, summary, _name(layout), titles, counts)
 
 
@@ -92,7 +92,7 @@ def read_order_lines(source: Source, *, fmt: str = "auto",
     if table.empty:
         raise FileError(raw.name, "has no order lines left to read")
     summary = _summary(raw, layout, lines, counts, notes,
-                       tail=f"{table['product_id'].nunique():,} products")
+                       tail=_count(table["product_id"].nunique(), "product"))
     return Read(table, summary, _name(layout), _titles(kept), counts)
 
 
@@ -122,7 +122,7 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
         raise FileError(raw.name, "has no orders left to read" if guests else
                         "has no orders with a customer"
                         f" (column {_customer_header(raw, layout)!r} is empty)")
-    tail = f"{orders['customer_id'].replace('', np.nan).nunique():,} customers"
+    tail = _count(orders["customer_id"].replace("", np.nan).nunique(), "customer")
     if counts["no_customer"]:
         tail = (_count(counts["no_customer"], "order") + " without a customer left out; "
                 + tail)
@@ -152,8 +152,9 @@ def read_stock(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
     rows, counts = stock.export_stock(raw, layout, overrides=mapping, notes=notes)
     table = stock.combine(rows, by_location)
     locations = rows["location"].replace("", np.nan).nunique()
-    parts = [f"read {counts['rows']:,} rows of {table['unique_id'].nunique():,} items"
-             + (f" at {locations:,} locations" if locations else "")
+    parts = [f"read {_count(counts['rows'], 'row')} of "
+             f"{_count(table['unique_id'].nunique(), 'item')}"
+             + (f" at {_count(locations, 'location')}" if locations else "")
              + (", per location" if by_location and locations else
                 ", summed over locations" if locations > 1 else "")]
     if counts.get("untracked"):
@@ -301,9 +302,10 @@ def _summary(raw: RawFile, layout, lines, counts, notes, *, tail: str) -> str:
     if pd.notna(counts.get("first")):
         dates = f" ({counts['first']:%Y-%m-%d} to {counts['last']:%Y-%m-%d})"
     if lines.attrs.get("rows_only"):
-        head = f"read {counts['lines']:,} rows{dates}"
+        head = f"read {_count(counts['lines'], 'row')}{dates}"
     else:
-        head = f"read {counts['lines']:,} lines of {counts['orders']:,} orders{dates}"
+        head = f"read {_count(counts['lines'], 'line')} of {_count(counts['orders'], 'order')}" \
+            + dates
     parts = [head + f" from {raw.name} ({_name(layout)})"]
     left = [_count(counts[k], f"{k} order") for k in ("cancelled", "refunded") if counts[k]]
     if left:

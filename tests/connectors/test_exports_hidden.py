@@ -100,3 +100,31 @@ def test_format_and_columns_of_the_orders_do_not_apply_to_the_stock_file(tmp_pat
     assert result.exit_code == 0, result.output
     reorder = pd.read_csv(tmp_path / "report" / "reorder.csv", dtype=TEXT)
     assert set(STOCK) <= set(reorder["unique_id"])
+
+
+def test_an_error_after_reading_is_the_only_line_on_stderr(tmp_path):
+    """reorder printed what it read, then the error: two lines where the contract says one."""
+    one = "\n".join(hx.shopify_orders(SOLD[:1]).splitlines()[:2]) + "\n"
+    export = write(tmp_path, "orders_export_1.csv", one)
+    stock = write(tmp_path, "inventory.csv", hx.shopify_inventory({"00123": [("A", 1, 0)]}))
+    result = invoke("reorder", "--history", export, "--inventory", stock, "--lead-time", "3")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("Error: orders_export_1.csv")
+    assert "Traceback" not in result.output
+
+
+def test_summary_is_one_line_in_words_for_one_of_each(tmp_path):
+    """advise said five lines; one order read said "1 lines of 1 orders", "1 customers"."""
+    one = "\n".join(hx.shopify_orders(SOLD[:1]).splitlines()[:2]) + "\n"
+    export = write(tmp_path, "orders_export_1.csv", one)
+    result = invoke("segments", export)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("read 1 line of 1 order (")
+    assert result.stderr.strip().endswith("; 1 customer")
+    report = invoke("advise", write(tmp_path, "o.csv", hx.shopify_orders(SOLD)), "-o",
+                    str(tmp_path / "report"))
+    assert report.exit_code == 0, report.output
+    line = report.stderr.strip()
+    assert len(line.splitlines()) == 1 and line.count("read ") == 1
+    assert "5 SKUs" in line and "advice as of" in line
