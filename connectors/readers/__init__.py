@@ -238,10 +238,12 @@ def _lines(source, kind, fmt, columns, dayfirst, by_location=False):
     if layout is None:
         sub = kind
         line_keys = {"product_id", "order_id", "created_at", "quantity"}
-        if kind == "sales" and (line_keys & set(mapping) if mapping else (
-                not canonical.has_columns(raw, ("unique_id",))
-                and canonical.has_columns(raw, ("product_id", "created_at")))):
-            sub = "lines"  # order lines (one unit a row unless a quantity is given) are sales
+        if kind == "sales" and (
+                line_keys & set(mapping) or "y" not in mapping
+                and not canonical.has_columns(raw, ("y",)) if mapping else (
+                    not canonical.has_columns(raw, ("unique_id",))
+                    and canonical.has_columns(raw, ("product_id", "created_at")))):
+            sub = "sold"  # order lines (one unit a row unless a quantity is given) are sales
         lines = canonical.canonical_lines(raw, sub, mapping=mapping, dayfirst=dayfirst,
                                           notes=notes)
         if kind == "sales" and lines["created_at"].isna().any():

@@ -59,7 +59,11 @@ def require(raw: RawFile, headers: dict[str, str | None], required: list[str]) -
 
 def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],
                     dayfirst: bool | None, notes: list[str]) -> pd.DataFrame:
-    """A canonical sales, order-lines or orders file as a lines table (see `lines`)."""
+    """A canonical sales, order-lines or orders file as a lines table (see `lines`).
+
+    `kind` "sold" reads order lines as sales: no order id needed, one unit a row unless a
+    quantity is given.
+    """
     if kind == "sales":
         mapping = {SALES_KEYS.get(k, k): v for k, v in mapping.items()}
         defaults = {"product_id": ("unique_id",), "created_at": ("ds",), "quantity": ("y",),
@@ -67,11 +71,16 @@ def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],
         keys = ["product_id", "created_at", "quantity", "product_title", "location"]
         required = ["product_id", "created_at", "quantity"]
         shown = {v: k for k, v in SALES_KEYS.items()}
-    elif kind == "lines":
+    elif kind in ("lines", "sold"):
         keys = ["order_id", "product_id", "quantity", "customer_id", "created_at",
                 "product_title", "amount", "location"]
         required, shown = ["order_id", "product_id"], {}
         defaults = {"product_title": ("product_title", "title")}
+        if kind == "sold":  # lines read as sales: a product and a date, one unit a row
+            if set(mapping) & set(SALES_KEYS):  # name keys as the user wrote them
+                shown = {v: k for k, v in SALES_KEYS.items()}
+            mapping = {SALES_KEYS.get(k, k): v for k, v in mapping.items()}
+            required = ["product_id", "created_at"]
     else:
         keys = ["customer_id", "created_at", "amount", "order_id"]
         required, shown = ["customer_id", "created_at", "amount"], {}
@@ -102,7 +111,7 @@ def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],
                             column=headers[key])
     n = len(cells)
     quantity = parse_numbers(col("quantity"), file=raw.name, column=headers["quantity"],
-                             comma=comma).fillna(1.0 if kind == "lines" else 0.0) \
+                             comma=comma).fillna(0.0 if kind == "sales" else 1.0) \
         if headers.get("quantity") else pd.Series(1.0, index=cells.index)
     amount = parse_numbers(col("amount"), file=raw.name, column=headers["amount"], comma=comma) \
         if headers.get("amount") else pd.Series(np.nan, index=cells.index)

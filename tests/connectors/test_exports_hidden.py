@@ -128,3 +128,21 @@ def test_summary_is_one_line_in_words_for_one_of_each(tmp_path):
     line = report.stderr.strip()
     assert len(line.splitlines()) == 1 and line.count("read ") == 1
     assert "5 SKUs" in line and "advice as of" in line
+
+
+@pytest.mark.parametrize("columns", ["unique_id=Item,ds=Date", "product_id=Item,created_at=Date"])
+def test_a_till_roll_maps_onto_sales_without_a_quantity(tmp_path, columns):
+    """One row per item sold (a bakery's till roll): --columns needed y or an order id."""
+    rows = ["Date,Time,Transaction,Item"]
+    for day in range(1, 29):
+        for n in range(day % 4 + 1):
+            rows.append(f"{day:02d}-02-2024,09:{n:02d}:00,{day * 10 + n},Brötchen")
+        rows.append(f"{day:02d}-02-2024,10:00:00,{day * 10 + 9},Croissant, groß"
+                    .replace("Croissant, groß", '"Croissant, groß"'))
+    till = write(tmp_path, "till.csv", "\n".join(rows) + "\n")
+    sales = ["unique_id,ds,y"] + [f'"Croissant, groß",2024-02-{d:02d},1\nBrötchen,'
+                                  f"2024-02-{d:02d},{d % 4 + 1}" for d in range(1, 29)]
+    canonical = write(tmp_path, "sales.csv", "\n".join(sales) + "\n")
+    got = run("forecast", till, "--horizon", "7", "--columns", columns)
+    want = run("forecast", canonical, "--horizon", "7")
+    pd.testing.assert_frame_equal(got[FORECAST], want[FORECAST])
