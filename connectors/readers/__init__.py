@@ -118,10 +118,16 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
     no_customer = (orders["customer_id"] == "") & (not guests)
     counts["no_customer"] = int(no_customer.sum())
     orders = orders[~no_customer.to_numpy()].reset_index(drop=True)
+    if orders.empty and not guests and _customer_header(raw, layout) is None:
+        looked = layout.fields.get("customer_id", ()) if layout is not None else ()
+        raise FileError(raw.name, "has no customer column"
+                        + (f" (none of {', '.join(map(repr, looked))})" if looked else "")
+                        + "; name one with --columns customer_id=HEADER", row=1)
     if orders.empty:
         raise FileError(raw.name, "has no orders left to read" if guests else
                         "has no orders with a customer"
-                        f" (column {_customer_header(raw, layout)!r} is empty)")
+                        f" (column {_customer_header(raw, layout)!r} is empty)",
+                        column=_customer_header(raw, layout))
     tail = _count(orders["customer_id"].replace("", np.nan).nunique(), "customer")
     if counts["no_customer"]:
         tail = (_count(counts["no_customer"], "order") + " without a customer left out; "
@@ -340,10 +346,11 @@ def _name(layout) -> str:
     return "canonical" if layout is None else layout.name
 
 
-def _customer_header(raw: RawFile, layout) -> str:
+def _customer_header(raw: RawFile, layout) -> str | None:
+    """The file's customer column (None when the layout finds none in this file)."""
     if layout is None:
         return "customer_id"
-    return layout.header_for(raw, "customer_id") or layout.fields["customer_id"][0]
+    return layout.header_for(raw, "customer_id")
 
 
 def _canonical_items(raw: RawFile, mapping: dict[str, str]) -> pd.DataFrame:

@@ -146,3 +146,16 @@ def test_a_till_roll_maps_onto_sales_without_a_quantity(tmp_path, columns):
     got = run("forecast", till, "--horizon", "7", "--columns", columns)
     want = run("forecast", canonical, "--horizon", "7")
     pd.testing.assert_frame_equal(got[FORECAST], want[FORECAST])
+
+
+def test_segments_on_an_export_without_a_customer_column_names_the_fix(tmp_path):
+    """The error named 'Email (Billing)' as an empty column of a file that has none."""
+    table = pd.read_csv(io.StringIO(hx.woocommerce_orders(SOLD)), dtype=str)
+    export = write(tmp_path, "orders.csv", table.drop(columns="Email (Billing)").to_csv(
+        index=False))
+    result = invoke("segments", export)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: orders.csv, row 1: has no customer column (none of 'Email (Billing)', "
+        "'Billing Email', 'Customer User ID', 'Customer Email'); name one with --columns "
+        "customer_id=HEADER"]
