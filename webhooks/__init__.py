@@ -36,9 +36,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     logging.getLogger("shelfwise").setLevel(logging.INFO)
 
-    from webhooks import admin, health, shopify_hooks, storage, tasks  # noqa: F401 (topics)
+    from webhooks import admin, errors, health, shopify_hooks, storage, tasks  # noqa: F401
 
     storage.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(shopify_hooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)

@@ -1,6 +1,10 @@
-"""`GET /healthz`: 200 with ``{"database": "ok", "queue": "ok"}`` when both answer."""
+"""`GET /healthz`: 200 with ``{"database": "ok", "queue": "ok"}`` when both answer and
+take writes; otherwise 503 naming what failed (a read-only database file answers reads
+but cannot record a single delivery, so reads alone prove nothing)."""
 
 from __future__ import annotations
+
+import time
 
 from flask import Blueprint
 from sqlalchemy import text
@@ -9,20 +13,34 @@ from webhooks.queue import huey
 from webhooks.storage import db
 
 bp = Blueprint("health", __name__)
+PROBE_KEY = "shelfwise-health-probe"
+
+
+def _database() -> None:
+    """Read, then write a row and roll the write back (nothing is kept)."""
+    with db().engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            conn.execute(text("SELECT 1"))
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        finally:
+            trans.rollback()
+
+
+def _queue() -> None:
+    """Count pending tasks, then store and take back a value in the queue's storage."""
+    huey.pending_count()
+    huey.put(PROBE_KEY, time.time())
+    huey.get(PROBE_KEY)
 
 
 @bp.get("/healthz")
 def healthz():
     report, healthy = {}, True
-    try:
-        with db().engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        report["database"] = "ok"
-    except Exception as err:  # any driver error means "not answering"
-        report["database"], healthy = f"error: {type(err).__name__}", False
-    try:
-        huey.pending_count()
-        report["queue"] = "ok"
-    except Exception as err:
-        report["queue"], healthy = f"error: {type(err).__name__}", False
+    for name, probe in (("database", _database), ("queue", _queue)):
+        try:
+            probe()
+            report[name] = "ok"
+        except Exception as err:  # any driver error means "not answering"
+            report[name], healthy = f"error: {type(err).__name__}", False
     return report, 200 if healthy else 503

@@ -22,7 +22,7 @@ import re
 from flask import Blueprint, Request, current_app, request
 from shopify_app import ShopifyApp
 from sqlalchemy import delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from connectors.shopify.client import shop_domain
 from webhooks import deliveries
@@ -114,6 +114,9 @@ def receive():
                 "lease_until": deliveries.lease()}).scalar_one()
     except IntegrityError:  # seen before (webhook id, event or same body): not again
         return "", 200
+    except SQLAlchemyError:  # read-only, full or unreachable: Shopify retries a 503
+        log.exception("could not record webhook %s; answering 503", webhook_id)
+        return "storage unavailable", 503
     if status != "queued":
         return "", 200  # acknowledged (Shopify must not resend it) and kept for a replay
     try:

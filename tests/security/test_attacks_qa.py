@@ -6,10 +6,12 @@ refusal (never a 500 or a traceback) and keeps working for honest requests.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 
 import jwt
+from sqlalchemy.engine import make_url
 
 from tests.app_support import API_KEY, API_SECRET, SHOP
 
@@ -56,3 +58,63 @@ def test_the_patch_page_refuses_a_reload_a_browser_bends_into_another_host(clien
     res = client.get("/auth/patch-id-token",
                      query_string={"shop": SHOP, "shopify-reload": f"/dashboard?shop={SHOP}"})
     assert res.status_code == 200
+
+
+# --- errors are short, storage failures are 503 ------------------------------------------------
+
+def test_every_error_is_one_short_line_never_an_html_page(tmp_path, standin):
+    from tests.app_support import app_config
+    from webhooks import create_app
+
+    app = create_app({**app_config(tmp_path, standin.origin), "TESTING": False})
+
+    @app.get("/qa-boom")
+    def boom():
+        raise RuntimeError(f"leaked {app.config['SHOPIFY_API_SECRET']}")
+
+    client = app.test_client()
+    for method, path, status in [("GET", "/webhooks/shopify", 405), ("PUT", "/webhooks/shopify",
+                                 405), ("DELETE", "/healthz", 405), ("GET", "/nowhere", 404),
+                                 ("GET", "/static/../webhooks/settings.py", 404),
+                                 ("GET", "/static/%2e%2e/settings.py", 404),
+                                 ("GET", "/qa-boom", 500)]:
+        res = client.open(path, method=method)
+        assert res.status_code == status, (method, path)
+        assert res.mimetype == "text/plain" and len(res.data) < 80, res.data
+        assert API_SECRET.encode() not in res.data
+    assert "POST" in client.put("/webhooks/shopify").headers["Allow"]
+    res = client.get("/api/nowhere")
+    assert res.status_code == 404 and res.get_json() == {"error": "404 Not Found"}
+
+
+def _read_only(app) -> None:
+    """Point `app` at its own database file opened read-only (as a file root cannot write)."""
+    from webhooks.storage import Database
+
+    path = make_url(app.config["DATABASE_URL"]).database
+    app.extensions["shelfwise.db"] = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+def test_a_read_only_database_is_503_on_healthz_and_on_a_webhook(app, client, token):
+    from tests.app_support import delivery, order
+
+    assert client.get("/healthz").status_code == 200
+    _read_only(app)
+    res = client.get("/healthz")
+    assert res.status_code == 503 and res.get_json()["database"].startswith("error")
+    body, headers = delivery("orders/create", order(9100))
+    res = client.post("/webhooks/shopify", data=body, headers=headers)
+    assert res.status_code == 503 and res.data == b"storage unavailable"
+
+
+def test_an_unreachable_queue_is_503_on_healthz(client, monkeypatch):
+    from webhooks import health
+    from webhooks.queue import make_huey
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(health, "huey", make_huey(f"redis://127.0.0.1:{port}/0", "qa"))
+    res = client.get("/healthz")
+    assert res.status_code == 503
+    assert res.get_json() == {"database": "ok", "queue": "error: ConnectionError"}
