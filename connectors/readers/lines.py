@@ -29,7 +29,9 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
     """Read the line rows of an order export of `layout` (`overrides`: KEY -> header).
 
     Keys in `skip` (e.g. money for a sales table) are not read: a big file reads faster.
+    The command's own keys (`unique_id`, `ds`, `y`, `amount`) name the same fields.
     """
+    overrides = _layout_keys(overrides, layout)
     headers = {key: None if key in skip and key not in overrides else
                overrides.get(key) or layout.header_for(raw, key) for key in layout.fields}
     for key, header in overrides.items():
@@ -98,6 +100,28 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
         lines["is_return"] |= order_id.str.upper().str.startswith("C").to_numpy()
         lines["customer_id"] = lines["customer_id"].str.replace(r"\.0$", "", regex=True)
     return lines
+
+
+#: A command's canonical keys as the keys of an export layout.
+KEY_ALIASES = {"unique_id": "product_id", "ds": "created_at", "y": "quantity",
+               "title": "product_title"}
+
+
+def _layout_keys(overrides: dict[str, str], layout: Layout) -> dict[str, str]:
+    """--columns keys as `layout` names them; a key it does not know is refused."""
+    out = {}
+    for key, header in overrides.items():
+        name = KEY_ALIASES.get(key, key)
+        if name == "created_at" and name not in layout.fields:
+            name = "date"  # Square: the date column (its Time is still added)
+        if name == "amount":
+            name = "order_total" if "order_total" in layout.fields else "line_amount"
+        if name not in layout.fields:
+            known = sorted({*layout.fields, *KEY_ALIASES, "amount"} - {"date", "time"})
+            raise FileError("--columns", f"{key!r} is not a key of {layout.name} files "
+                            f"(keys: {', '.join(known)})")
+        out[name] = header
+    return out
 
 
 def _shopify(lines: pd.DataFrame, col, number) -> None:

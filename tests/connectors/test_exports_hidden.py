@@ -159,3 +159,15 @@ def test_segments_on_an_export_without_a_customer_column_names_the_fix(tmp_path)
         "Error: orders.csv, row 1: has no customer column (none of 'Email (Billing)', "
         "'Billing Email', 'Customer User ID', 'Customer Email'); name one with --columns "
         "customer_id=HEADER"]
+
+
+def test_columns_with_the_commands_keys_apply_to_a_forced_format(tmp_path):
+    """--format shopify-orders --columns unique_id=... was ignored without a word."""
+    export = write(tmp_path, "orders_export_1.csv", hx.shopify_orders(SOLD))
+    got = run("forecast", export, "--horizon", "2", "--format", "shopify-orders",
+              "--columns", "unique_id=Lineitem name")
+    assert set(got["unique_id"]) == {t for _s, t, _p in hx.PRODUCTS}
+    bad = invoke("forecast", export, "--horizon", "2", "--format", "shopify-orders",
+                 "--columns", "bogus=Lineitem name")
+    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "'bogus' is not a key of shopify-orders files" in bad.stderr
