@@ -30,12 +30,18 @@ _NAMES = {"FOODS": ["oat crackers", "peanut butter", "tomato sauce", "rice", "co
           "HOUSEHOLD": ["dish soap", "sponges", "paper towels", "laundry pods", "trash bags",
                         "candles", "storage boxes", "light bulbs", "hand soap"]}
 
+#: Items sold as fresh food: their products carry the ``perishable`` tag (issue 15), so the
+#: app plans them day by day. None is in the quick demo of tests/app/test_surfaces_agree.py.
+_FRESH = {"FOODS_1_046": "sourdough bread", "FOODS_2_360": "fresh pasta",
+          "FOODS_3_702": "fresh salsa"}
+
 
 @dataclass(frozen=True)
 class DemoStore:
     """Products and variants (one per M5 item), stock, and orders in the webhook shape."""
 
-    products: pd.DataFrame  # product_gid, title, handle, variant_gid, sku, price, on_hand, item
+    products: pd.DataFrame  # product_gid, title, handle, tags, variant_gid, sku, price,
+    #                         on_hand, item
     orders: list[dict]
     first_day: date
     last_day: date
@@ -64,11 +70,13 @@ def _products(items: list[str], sales: pd.DataFrame, rng) -> pd.DataFrame:
         names = _NAMES[cat]
         name = names[used.get(cat, 0) % len(names)]
         used[cat] = used.get(cat, 0) + 1
+        name = _FRESH.get(item, name)
         cover = rng.uniform(2.0, 30.0)  # days of stock on hand: some items need ordering now
         rows.append({"item": item, "product_gid": f"gid://shopify/Product/{9000 + n}",
                      "variant_gid": f"gid://shopify/ProductVariant/{8000 + n}",
                      "title": f"{name.capitalize()} ({label.lower()} {dept}-{num})",
                      "handle": f"{name.replace(' ', '-')}-{dept}-{num}",
+                     "tags": "perishable, fresh" if item in _FRESH else "",
                      "sku": item, "price": round(float(rng.uniform(low, high)), 2),
                      "on_hand": int(round(daily[item] * cover))})
     return pd.DataFrame(rows)

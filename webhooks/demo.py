@@ -33,7 +33,8 @@ def load(today: date | None = None) -> dict:
         for p in store.products.to_dict("records"):
             item = p["variant_gid"].replace("ProductVariant", "InventoryItem")
             session.add(CatalogProduct(shop_id=shop.id, product_gid=p["product_gid"],
-                                       title=p["title"], handle=p["handle"], status="ACTIVE"))
+                                       title=p["title"], handle=p["handle"], status="ACTIVE",
+                                       tags=p["tags"]))
             session.add(CatalogVariant(shop_id=shop.id, variant_gid=p["variant_gid"],
                                        product_gid=p["product_gid"], title="Default Title",
                                        sku=p["sku"], price=p["price"], inventory_item_gid=item,
