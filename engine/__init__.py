@@ -14,10 +14,12 @@ The functions a data person needs, each on plain DataFrames:
 `score_orders`      a fraud score, level and reasons per order
 `segment_customers` RFM segments and expected purchases per customer
 `detect_anomalies`  out-of-line amounts per day, with the amount expected
+`plan_perishables`  how much of a perishable item to have on the shelf each day
 ==================  ===============================================================
 
 and their estimators (`AutoForecaster`, `ReorderPolicy`, `UpsellRecommender`,
-`FraudScorer`, `RFMSegmenter`, `BetaGeoModel`, `AnomalyDetector`). Bad input raises
+`FraudScorer`, `RFMSegmenter`, `BetaGeoModel`, `ModifiedBetaGeoModel`, `AnomalyDetector`,
+`NewsvendorRegressor`). Bad input raises
 `InputError`, naming the row and column at fault.
 
 Examples
@@ -58,8 +60,9 @@ _EXPORTS = {
     "UpsellRecommender": "engine.upsell",
     "score_orders": "engine.fraud", "FraudScorer": "engine.fraud",
     "segment_customers": "engine.segments", "RFMSegmenter": "engine.segments",
-    "BetaGeoModel": "engine.segments",
+    "BetaGeoModel": "engine.segments", "ModifiedBetaGeoModel": "engine.segments",
     "detect_anomalies": "engine.anomalies", "AnomalyDetector": "engine.anomalies",
+    "plan_perishables": "engine.perishables", "NewsvendorRegressor": "engine.perishables",
 }
 _ALIASES = {"recommend": "upsell_pairs"}
 
