@@ -23,12 +23,14 @@ class FileError(ValueError):
         self.file, self.message, self.row, self.column = file, message, row, column
         super().__init__(str(self))
 
+    row_word, column_word = "row", "column"  # how the place is named (JSON Lines: line, field)
+
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{self.row_word} {self.row}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(f"{self.column_word} {self.column!r}")
         return f"{', '.join(where)}: {self.message}"
 
 

@@ -25,13 +25,7 @@ from connectors.shopify.orders import (
 class JsonLinesError(FileError):
     """Bad input in a JSON Lines file: ``file, line N, field 'x': message``."""
 
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"line {self.row}")
-        if self.column is not None:
-            where.append(f"field {self.column!r}")
-        return f"{', '.join(where)}: {self.message}"
+    row_word, column_word = "line", "field"
 
 
 def read_orders(source: str | os.PathLike | IO) -> pd.DataFrame:

@@ -33,6 +33,20 @@ SALES_DOC = "Units sold per period, oldest first; a header on top and blank cell
 LEVEL_DOC = "Target fill rate: share of units served from stock, 0.95 or 95 (default 0.95)."
 
 
+def _lead_time_function(fn):
+    """The Excel decorators SAFETY_STOCK and REORDER_POINT share (same arguments, one number)."""
+    for decorate in (never_raises,
+                     xw.arg("lead_time_sd", err_to_str=True,
+                            doc="Standard deviation of the lead time, in periods (0)."),
+                     xw.arg("service_level", err_to_str=True, doc=LEVEL_DOC),
+                     xw.arg("lead_time", err_to_str=True,
+                            doc="Periods from ordering to receiving."),
+                     xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC),
+                     xw.func(category="Shelfwise")):
+        fn = decorate(fn)
+    return fn
+
+
 def _plan_values(sales, lead_time, service_level, lead_time_sd) -> pd.Series:
     """The one-column plan behind SAFETY_STOCK and REORDER_POINT."""
     units = column_of_numbers(sales, "sales")
@@ -44,24 +58,14 @@ def _plan_values(sales, lead_time, service_level, lead_time_sd) -> pd.Series:
                            lead_time_sd=lead_time_sd)
 
 
-@xw.func(category="Shelfwise")
-@xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC)
-@xw.arg("lead_time", err_to_str=True, doc="Periods from ordering to receiving.")
-@xw.arg("service_level", err_to_str=True, doc=LEVEL_DOC)
-@xw.arg("lead_time_sd", err_to_str=True, doc="Standard deviation of the lead time, in periods (0).")
-@never_raises
+@_lead_time_function
 def SAFETY_STOCK(sales, lead_time, service_level=0.95, lead_time_sd=0):
     """Stock kept beyond the expected lead-time demand to reach the target fill rate."""
     return round(float(_plan_values(sales, lead_time, service_level, lead_time_sd)
                        ["safety_stock"]), 2)
 
 
-@xw.func(category="Shelfwise")
-@xw.arg("sales", ndim=2, err_to_str=True, doc=SALES_DOC)
-@xw.arg("lead_time", err_to_str=True, doc="Periods from ordering to receiving.")
-@xw.arg("service_level", err_to_str=True, doc=LEVEL_DOC)
-@xw.arg("lead_time_sd", err_to_str=True, doc="Standard deviation of the lead time, in periods (0).")
-@never_raises
+@_lead_time_function
 def REORDER_POINT(sales, lead_time, service_level=0.95, lead_time_sd=0):
     """Order when stock on hand plus on order is at or below this."""
     return float(_plan_values(sales, lead_time, service_level, lead_time_sd)["reorder_point"])
