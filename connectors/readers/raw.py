@@ -141,6 +141,9 @@ def open_csv(source: str | os.PathLike | IO | bytes) -> RawFile:
     data = _bytes(source, name)
     if not data.strip():
         raise FileError(name, "is empty; expected a header row")
+    if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):  # zip (xlsx, ods) or old .xls
+        raise FileError(name, "is a spreadsheet workbook, not a CSV file: open it and save it "
+                        "as 'CSV UTF-8'")
     notes = []
     for encoding, note in _ENCODINGS:
         try:

@@ -206,7 +206,7 @@ def parse_numbers(cells: pd.Series, *, file: str, column: str, comma: bool = Fal
     """
     codes, uniques = pd.factorize(cells.to_numpy(dtype=object))  # few distinct amounts
     fast = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(float)
-    if not (np.isnan(fast) & (uniques != "")).any():
+    if not (np.isnan(fast) & (uniques != "")).any() and not np.isinf(fast).any():
         return pd.Series(fast[codes], index=cells.index, name=cells.name)
     values = pd.Series(uniques, dtype=object).str.strip()
     text = clean_numbers(values)

@@ -7,6 +7,7 @@ rules to the generated orders, never through the readers.
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
@@ -171,3 +172,27 @@ def test_columns_with_the_commands_keys_apply_to_a_forced_format(tmp_path):
                  "--columns", "bogus=Lineitem name")
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "'bogus' is not a key of shopify-orders files" in bad.stderr
+
+
+def test_a_workbook_and_an_infinite_quantity_are_refused_in_one_line(tmp_path):
+    """An .xlsx was read as a CSV header of binary junk; `inf` passed the fast number path."""
+    import zipfile
+
+    book = tmp_path / "Online Retail.xlsx"
+    with zipfile.ZipFile(book, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    result = invoke("upsell", str(book))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("Error: Online Retail.xlsx: is a spreadsheet workbook, "
+                                     "not a CSV file: open it and save it as 'CSV UTF-8'")
+    rows = hx.shopify_orders(SOLD[:3]).splitlines()
+    cells = next(csv.reader([rows[2]]))
+    cells[hx.SHOPIFY_ORDERS.index("Lineitem quantity")] = "inf"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    export = write(tmp_path, "orders.csv", "\n".join(rows[:2] + [out.getvalue().strip()]
+                                                     + rows[3:]) + "\n")
+    result = invoke("upsell", export)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("Error: orders.csv, row 3, column 'Lineitem quantity': "
+                                     "'inf' is not a number")
