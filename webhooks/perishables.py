@@ -18,6 +18,7 @@ import pandas as pd
 from connectors.shopify.catalog import has_tag
 from engine.errors import InputError
 from engine.perishables import plan_perishables
+from engine.perishables.plan import MIN_HISTORY
 
 PERISHABLE_TAG = "perishable"
 #: A variant without a usable unit cost is planned as if it cost this share of its price.
@@ -83,6 +84,8 @@ def _row(variant, costs: pd.Series, table: pd.DataFrame) -> dict:
            else "no sales yet"}
     if variant.variant_gid in table.index:
         r = table.loc[variant.variant_gid]
+        if r["model"] == "no history":  # the engine plans 0 until it has days to learn from
+            return {**row, "reason": f"fewer than {MIN_HISTORY + 1} days since its first sale"}
         row.update(quantity=int(r["quantity"]) if math.isfinite(r["quantity"]) else None,
                    critical_ratio=_num(r["critical_ratio"], 4),
                    expected_sales=_num(r["expected_sales"], 1),

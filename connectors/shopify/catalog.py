@@ -131,14 +131,23 @@ def gid(kind: str, value: object) -> str:
     return text if text.startswith("gid://") else f"gid://shopify/{kind}/{text}"
 
 
+#: Shopify's limits: 250 tags a product, 255 characters a tag (more is cut, not stored).
+MAX_TAGS, MAX_TAG_LENGTH = 250, 255
+
+
 def tag_text(tags: object) -> str:
     """A product's tags as Shopify's REST bodies write them (``"a, b"``), from that text
-    or GraphQL's list; blanks dropped, duplicates (any case) kept once."""
-    parts = tags.split(",") if isinstance(tags, str) else \
-        [str(t) for t in tags or [] if isinstance(t, str | int | float)]
+    or GraphQL's list; blanks and anything not text dropped, duplicates (any case) kept
+    once, Shopify's limits kept."""
+    if isinstance(tags, str):
+        parts = tags.split(",")
+    elif isinstance(tags, list | tuple):
+        parts = [t for t in tags if isinstance(t, str)]
+    else:
+        parts = []
     seen: dict[str, str] = {}
-    for part in (p.strip() for p in parts):
-        if part:
+    for part in (p.strip()[:MAX_TAG_LENGTH] for p in parts):
+        if part and len(seen) < MAX_TAGS:
             seen.setdefault(part.casefold(), part)
     return ", ".join(seen.values())
 

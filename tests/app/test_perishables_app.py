@@ -138,3 +138,47 @@ def test_the_tag_matches_whole_tags_in_any_case(tags, expected):
     import pandas as pd
 
     assert bool(perishables.is_perishable(pd.Series([tags], dtype=object)).iloc[0]) is expected
+
+
+@pytest.mark.parametrize("tags", [17, {"perishable": 1}, ["perishable", 5, None],
+                                  ",".join(["x" * 300] * 400) + ",perishable"])
+def test_malformed_or_oversized_tags_are_stored_safely(synced, tags):
+    client = synced.test_client()
+    res = post(client, "products/update", {
+        "id": 2, "title": "Product 2", "handle": "product-2", "tags": tags,
+        "variants": [{"id": 201, "title": "Size 1", "price": "9.00"}]})
+    assert res.status_code == 200
+    stored = {p.product_gid: p.tags for p in rows(synced, CatalogProduct)}
+    text = stored["gid://shopify/Product/2"]
+    assert isinstance(text, str) and len(text) < 250 * 257
+    assert all(len(t) <= 255 for t in text.split(", "))
+    if isinstance(tags, list):
+        assert text == "perishable"
+
+
+def test_items_without_price_cost_or_history_are_listed_with_the_reason():
+    import pandas as pd
+
+    today = pd.Timestamp("2026-03-02")
+    days = pd.date_range(end=today - pd.Timedelta(days=3), periods=60)
+    sales = pd.concat([pd.DataFrame({"unique_id": v, "ds": days, "y": 4.0})
+                       for v in ("v1", "v2", "v3")]
+                      + [pd.DataFrame({"unique_id": "v4", "ds": days[-3:], "y": 2.0})])
+    variants = pd.DataFrame({
+        "variant_gid": ["v1", "v2", "v3", "v4", "v5"], "product_gid": "p",
+        "label": ["Bread", "Cake", "Pie", "New bun", "Unsold"], "sku": None,
+        "price": [4.0, 0.0, 3.0, 2.0, 2.0], "unit_cost": [1.0, None, 5.0, None, None],
+        "perishable": True})
+    card = perishables.plan(sales, variants, today)
+    rows_ = {r["item"]: r for r in card["rows"]}
+    assert card["day"] == "2026-03-03"
+    assert rows_["Bread"]["quantity"] == 4 and not rows_["Bread"]["cost_assumed"]
+    assert rows_["Bread"]["critical_ratio"] == pytest.approx(0.75)
+    assert rows_["Cake"]["quantity"] is None and rows_["Cake"]["reason"] == "no price in Shopify"
+    assert rows_["Pie"]["cost_assumed"] and rows_["Pie"]["critical_ratio"] == pytest.approx(0.6)
+    assert rows_["Unsold"]["quantity"] is None and rows_["Unsold"]["reason"] == "no sales yet"
+    assert rows_["New bun"]["quantity"] is None and "days since its first sale" in \
+        rows_["New bun"]["reason"]
+    assert card["assumed_cost_items"] == 4  # Cake, Pie (cost above price), New bun, Unsold
+    # nothing perishable: no card
+    assert perishables.plan(sales, variants.assign(perishable=False), today) == {}
