@@ -196,3 +196,44 @@ def test_a_workbook_and_an_infinite_quantity_are_refused_in_one_line(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip() == ("Error: orders.csv, row 3, column 'Lineitem quantity': "
                                      "'inf' is not a number")
+
+
+CASES = {
+    "shopify-bom-london": lambda: (hx.shopify_orders(ORDERS, tz="Europe/London", bom=True),
+                                   ORDERS, "utf-8", None),
+    "woocommerce-comma": lambda: (hx.woocommerce_orders(ORDERS, comma=True), ORDERS,
+                                  "utf-8", None),
+    "square-33-reordered": lambda: (hx.square_items(PAID, columns=33, shuffle=True), PAID,
+                                    "utf-8", None),
+    "square-35": lambda: (hx.square_items(PAID), PAID, "utf-8", None),
+    "etsy": lambda: (hx.etsy_items(PAID), PAID, "utf-8", None),
+    "uci-us-latin1": lambda: (hx.invoice_lines(ORDERS), PAID, "latin-1", hx.uci_customer),
+    "uci-dash": lambda: (hx.invoice_lines(ORDERS, style="dash"), PAID, "utf-8",
+                         hx.uci_customer),
+    "uci-ii-iso": lambda: (hx.invoice_lines(ORDERS, style="iso", second=True), PAID, "utf-8",
+                           hx.uci_customer),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_command_answers_as_on_canonical_columns(tmp_path, case):
+    text, orders, encoding, who = CASES[case]()
+    who = who or (lambda c: c)
+    export = tmp_path / "export.csv"
+    export.write_bytes(text.encode(encoding, errors="replace"))
+    export = str(export)
+    sales = write(tmp_path, "sales.csv", hx.canonical_sales(orders))
+    lines = write(tmp_path, "lines.csv", hx.canonical_lines(orders, who))
+    orders_file = write(tmp_path, "orders.csv", hx.canonical_orders(orders, who))
+    inventory = write(tmp_path, "inventory.csv", hx.shopify_inventory(STOCK))
+    items = write(tmp_path, "items.csv", hx.canonical_items(hx.stock_totals(STOCK), 7))
+
+    def same(args_a, args_b, columns):
+        pd.testing.assert_frame_equal(run(*args_a)[columns], run(*args_b)[columns])
+
+    same(["forecast", export, "--horizon", "7"], ["forecast", sales, "--horizon", "7"],
+         FORECAST)
+    same(["reorder", "--history", export, "--inventory", inventory, "--lead-time", "7"],
+         ["reorder", "--history", sales, "--items", items], PLAN)
+    same(["upsell", export], ["upsell", lines], UPSELL)
+    same(["segments", export], ["segments", orders_file], SEGMENTS)
