@@ -21,6 +21,8 @@ from engine.inventory import check_items, plan_reorders
 
 ITEM_KEYS = ["unique_id", "on_hand", "lead_time", "on_order", "lead_time_sd", "unit_cost",
              "order_cost", "holding_rate", "service_level", "moq", "pack_size"]
+#: Items columns the plan reads for perishable items (issue 15): newsvendor, not (s, Q).
+PERISHABLE_KEYS = ["perishable", "price", "salvage"]
 
 
 @click.command(epilog=READING_RULE)
@@ -93,8 +95,10 @@ def reorder(history, items, inventory, lead_time_days, by_location, output, freq
         key_sales, key_items, ids = _by_location(table, items_table)
     with input_errors(stock_file):
         checked = check_items(key_items[[c for c in ITEM_KEYS if c in key_items]])
+    fresh = [c for c in PERISHABLE_KEYS if c in key_items]
+    planned = checked.join(key_items[fresh].reset_index(drop=True)) if fresh else checked
     with input_errors(history), progress(len(checked), "Planning") as advance:
-        plan = plan_reorders(key_sales, checked, freq=period, as_of=as_of, measure=measure,
+        plan = plan_reorders(key_sales, planned, freq=period, as_of=as_of, measure=measure,
                              review_period=review_period, on_progress=advance)
     plan["stockout_date"] = plan["stockout_date"].dt.strftime("%Y-%m-%d")
     plan["reason"] = reasons(plan, checked, period)
@@ -161,6 +165,12 @@ def reasons(plan: pd.DataFrame, items: pd.DataFrame, freq: str) -> list[str]:
         lead = item.lead_time * days
         lead_text = f"{_num(lead)} day{'s' if lead != 1 else ''}' lead time" if days <= 1 \
             else f"{_num(item.lead_time)} {word}{'s' if item.lead_time != 1 else ''}' lead time"
+        if getattr(row, "distribution", "") == "newsvendor":
+            out.append(f"perishable: have {_num(row.order_quantity)} on the shelf tomorrow "
+                       f"(newsvendor quantity, enough on {row.cycle_service_level:.0%} of days;"
+                       f" expected demand {_num(row.mean_demand)}); leftovers are thrown away, "
+                       "so stock on hand does not count")
+            continue
         if not np.isfinite(row.demand_per_period) or row.demand_per_period <= 0:
             out.append(f"no sales in the history; you have {_num(have)}: nothing to order")
             continue

@@ -361,7 +361,8 @@ def _canonical_items(raw: RawFile, mapping: dict[str, str]) -> pd.DataFrame:
     cells = raw.columns(h for h in headers.values() if h)
     if cells.empty:
         raise FileError(raw.name, "has a header but no rows")
-    numeric = [k for k in keys if k not in ("unique_id", "title", "location") and headers[k]]
+    text = ("title", "location", "perishable")  # perishable: yes/true/1 (issue 15)
+    numeric = [k for k in keys if k not in ("unique_id", *text) and headers[k]]
     comma = decimal_comma({headers[k]: cells[headers[k]] for k in numeric}, file=raw.name)
     table = pd.DataFrame(index=cells.index)
     table["unique_id"] = cells[headers["unique_id"]]
@@ -372,7 +373,7 @@ def _canonical_items(raw: RawFile, mapping: dict[str, str]) -> pd.DataFrame:
     for key in numeric:
         table[key] = parse_numbers(cells[headers[key]], file=raw.name, column=headers[key],
                                    comma=comma, words={"not stocked": 0.0})
-    for key in ("title", "location"):
+    for key in text:
         if headers[key]:
             table[key] = cells[headers[key]]
     return table

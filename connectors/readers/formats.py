@@ -140,7 +140,7 @@ CANONICAL = {
     "items": {"required": ("unique_id", "on_hand"),
               "optional": ("lead_time", "on_order", "lead_time_sd", "unit_cost", "order_cost",
                            "holding_rate", "service_level", "moq", "pack_size", "title",
-                           "location")},
+                           "location", "perishable", "price", "salvage")},
 }
 
 

@@ -98,3 +98,59 @@ def test_help_names_the_options():
 def test_an_unknown_country_exits_2_naming_it(files):
     result, _ = run([files / "sales.csv", "--price", 3, "--cost", 1, "--country", "XX", "-q"])
     assert result.exit_code == 2 and "country 'XX'" in result.stderr
+
+
+# -- shelfwise reorder: a perishable column in items.csv (issue 15) -----------------------
+
+def reorder(files, items):
+    result = CliRunner().invoke(main, ["reorder", "--history", str(files / "sales.csv"),
+                                       "--items", str(items)])
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(io.StringIO(result.stdout)).set_index("unique_id")
+
+
+def test_reorder_gives_a_perishable_item_the_newsvendor_quantity(files, tmp_path):
+    from engine.perishables.plan import plan_perishables
+
+    items = tmp_path / "items.csv"
+    pd.DataFrame({"unique_id": ["bread", "bun"], "on_hand": [40, 0], "lead_time": [1, 2],
+                  "unit_cost": ["1.00", "0.50"], "perishable": ["yes", "no"],
+                  "price": ["3.00", "2.50"], "salvage": ["0.20", ""]}).to_csv(items, index=False)
+    plan = reorder(files, items)
+    sales = pd.read_csv(files / "sales.csv")
+    fresh = plan_perishables(sales[sales["unique_id"] == "bread"], price=3.0, cost=1.0,
+                             salvage=0.2, days=1)
+    bread, bun = plan.loc["bread"], plan.loc["bun"]
+    assert bread["distribution"] == "newsvendor"
+    # tomorrow's shelf quantity at (3 - 1) / (3 - 0.2), whatever is on hand (thrown away)
+    assert bread["order_now"] == bread["order_quantity"] == fresh["quantity"].iloc[0]
+    assert bread["cycle_service_level"] == pytest.approx(2 / 2.8, abs=1e-3)
+    assert bread["reason"].startswith("perishable: have ")
+    assert "thrown away" in bread["reason"]
+    # the item marked "no" keeps its (s, Q) row: the same as without the column
+    plain = tmp_path / "plain.csv"
+    pd.read_csv(items).drop(columns=["perishable", "price", "salvage"]).to_csv(plain,
+                                                                               index=False)
+    assert bun["distribution"] != "newsvendor" and "perishable" not in bun["reason"]
+    pd.testing.assert_series_equal(bun, reorder(files, plain).loc["bun"])
+
+
+def test_reorder_without_prices_uses_the_service_level_as_the_ratio(files, tmp_path):
+    items = tmp_path / "items.csv"
+    pd.DataFrame({"unique_id": ["bread"], "on_hand": [0], "lead_time": [1],
+                  "service_level": [0.8], "perishable": ["TRUE"]}).to_csv(items, index=False)
+    plan = reorder(files, items)
+    assert plan.loc["bread", "distribution"] == "newsvendor"
+    assert plan.loc["bread", "cycle_service_level"] == pytest.approx(0.8)
+    assert "80% of days" in plan.loc["bread", "reason"]
+
+
+def test_reorder_refuses_a_price_that_is_not_a_number(files, tmp_path):
+    items = tmp_path / "items.csv"
+    pd.DataFrame({"unique_id": ["bread"], "on_hand": [0], "lead_time": [1],
+                  "price": ["three"], "perishable": ["yes"]}).to_csv(items, index=False)
+    result = CliRunner().invoke(main, ["reorder", "--history", str(files / "sales.csv"),
+                                       "--items", str(items)])
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "items.csv" in last and "price" in last and "row 2" in last

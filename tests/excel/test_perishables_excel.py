@@ -67,3 +67,24 @@ def test_bad_input_is_one_message_cell_naming_the_argument(udfs):
         out = call(udfs.ORDER_PERISHABLE, *args)
         assert len(out) == 1 and len(out[0]) == 1, (args[1:], out[:2])
         assert out[0][0].startswith("Shelfwise: ") and fragment in out[0][0], out[0][0]
+
+
+def test_reorder_plan_gives_a_perishable_item_the_newsvendor_quantity(udfs):
+    from engine.perishables.plan import plan_perishables
+
+    sales, _ = bakery(days=70)
+    rows = (("SKU", "Date", "Units"),) + tuple(
+        (u, d.to_pydatetime(), y) for u, d, y in sales.itertuples(index=False))
+    items = (("SKU", "On hand", "Lead time", "Unit cost", "Price", "Salvage", "Perishable"),
+             ("bread", 50.0, 1.0, 1.0, 3.0, None, "Yes"),
+             ("bun", 0.0, 2.0, 0.5, 2.5, None, None))
+    out = call(udfs.REORDER_PLAN, rows, items)
+    head = out[0]
+    plan = {r[0]: dict(zip(head, r, strict=True)) for r in out[1:]}
+    fresh = plan_perishables(sales[sales["unique_id"] == "bread"], price=3.0, cost=1.0, days=1)
+    assert plan["bread"]["distribution"] == "newsvendor"
+    assert plan["bread"]["order_now"] == plan["bread"]["order_quantity"] == \
+        fresh["quantity"].iloc[0]  # 50 on hand do not count: leftovers are thrown away
+    assert plan["bread"]["cycle_service_level"] == round(2 / 3, 2)
+    assert plan["bun"]["distribution"] != "newsvendor"
+    assert not str(plan["bun"]["model"]).startswith("perishable")
