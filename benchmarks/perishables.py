@@ -16,7 +16,7 @@ on the training days, like the study's models. References run in the same benchm
   leftovers thrown away each night, fill-rate target = the service level), fitted on the
   training days: its daily delivery is `order_now` from an empty shelf.
 
-    python benchmarks/perishables.py                      # bakery + YAZ, ~15 min on 1 core
+    python benchmarks/perishables.py                      # bakery + YAZ
     python benchmarks/perishables.py --datasets yaz --features calendar,lag
 """
 

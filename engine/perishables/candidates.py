@@ -70,7 +70,7 @@ class ForestWeighted:
 
     name = "forest-weighted history"
 
-    def __init__(self, n_estimators=100, min_samples_leaf=5, max_features=0.5,
+    def __init__(self, n_estimators=30, min_samples_leaf=5, max_features=0.5,
                  random_state=0):
         self.n_estimators, self.min_samples_leaf = n_estimators, min_samples_leaf
         self.max_features, self.random_state = max_features, random_state
@@ -126,7 +126,7 @@ class QuantileBoosting:
 
     name = "quantile boosting"
 
-    def __init__(self, max_iter=60, learning_rate=0.1, min_samples_leaf=20, random_state=0):
+    def __init__(self, max_iter=30, learning_rate=0.2, min_samples_leaf=20, random_state=0):
         self.max_iter, self.learning_rate = max_iter, learning_rate
         self.min_samples_leaf, self.random_state = min_samples_leaf, random_state
 
@@ -146,7 +146,7 @@ class PooledBoosting:
 
     name = "quantile boosting across items"
 
-    def __init__(self, max_iter=150, learning_rate=0.1, min_samples_leaf=40, random_state=0):
+    def __init__(self, max_iter=100, learning_rate=0.15, min_samples_leaf=40, random_state=0):
         self.max_iter, self.learning_rate = max_iter, learning_rate
         self.min_samples_leaf, self.random_state = min_samples_leaf, random_state
 
