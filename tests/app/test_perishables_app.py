@@ -182,3 +182,30 @@ def test_items_without_price_cost_or_history_are_listed_with_the_reason():
     assert card["assumed_cost_items"] == 4  # Cake, Pie (cost above price), New bun, Unsold
     # nothing perishable: no card
     assert perishables.plan(sales, variants.assign(perishable=False), today) == {}
+
+
+def test_migration_0005_adds_the_columns_to_a_0004_database(tmp_path):
+    """A store synced before tags were kept upgrades in place, its catalogue intact."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect, text
+
+    from webhooks.storage import MIGRATIONS, migrate
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        conn.execute(text("INSERT INTO shops (id, domain, installed_at) VALUES "
+                          "(1, 'old.myshopify.com', '2026-01-01')"))
+        conn.execute(text("INSERT INTO catalog_products (shop_id, product_gid, title, updated_at)"
+                          " VALUES (1, 'gid://shopify/Product/1', 'Bread', '2026-01-01')"))
+    migrate(engine)
+    columns = {t: {c["name"] for c in inspect(engine).get_columns(t)}
+               for t in ("catalog_products", "catalog_variants")}
+    assert "tags" in columns["catalog_products"] and "unit_cost" in columns["catalog_variants"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT title, tags FROM catalog_products")).one() == \
+            ("Bread", None)
