@@ -83,7 +83,7 @@ def serve(host: str, port: int, threads: int, job_workers: int) -> None:
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", 1)
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", "webhooks.server.ThreadWorker")  # slow-client deadline
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", None)

@@ -118,3 +118,53 @@ def test_an_unreachable_queue_is_503_on_healthz(client, monkeypatch):
     res = client.get("/healthz")
     assert res.status_code == 503
     assert res.get_json() == {"database": "ok", "queue": "error: ConnectionError"}
+
+
+# --- slow clients against the real server (`shelfwise serve`: gunicorn and its worker) -------
+
+def _http(port: int, request: bytes, timeout: float = 4) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        return sock.recv(4096)
+
+
+def test_slow_clients_do_not_block_the_server(tmp_path, standin):
+    """Twenty clients that send half a request and wait hold no thread: a health check and a
+    signed order sent meanwhile are answered at once, and the order is assessed."""
+    from tests import load_harness as lh
+    from tests.app_support import delivery, order
+
+    env = lh.app_env(tmp_path, standin.origin)
+    log = tmp_path / "serve.log"
+    lh.register_shop(env, standin.add_token(SHOP), log)
+    port = lh.free_port()
+    serve = lh.start([str(lh.BIN / "shelfwise"), "serve", "--port", str(port), "--threads",
+                      "4"], env, log)
+    slow = []
+    try:
+        lh.wait_healthy(f"http://127.0.0.1:{port}", [serve])
+        for i in range(20):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " if i % 2 else
+                         b"POST /webhooks/shopify HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: 900\r\n\r\n{")
+            slow.append(sock)
+        time.sleep(0.5)
+        health = _http(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert health.startswith(b"HTTP/1.1 200")
+        body, headers = delivery("orders/create", order(9200))
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        answer = _http(port, (f"POST /webhooks/shopify HTTP/1.1\r\nHost: x\r\n{head}"
+                              f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+                       .encode() + body)
+        assert answer.startswith(b"HTTP/1.1 200")
+        deadline = time.monotonic() + 20
+        while "gid://shopify/Order/9200" not in standin.assessments:
+            assert time.monotonic() < deadline, "the order was never assessed"
+            time.sleep(0.2)
+        slow[0].settimeout(10)
+        assert slow[0].recv(100) == b""  # a request that never arrives whole is dropped
+    finally:
+        for sock in slow:
+            sock.close()
+        lh.stop(serve)
