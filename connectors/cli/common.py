@@ -93,7 +93,8 @@ class Reading:
     def flush(self) -> None:
         """Write what the command said as one line on stderr."""
         if self.said:
-            parts = (part for line in self.said for part in line.split("; "))
+            parts = (part.strip().removesuffix(".") for line in self.said
+                     for part in line.split("; "))
             click.echo("; ".join(dict.fromkeys(parts)), err=True)  # a file read twice: once
             self.said.clear()
 

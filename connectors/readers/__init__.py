@@ -128,7 +128,8 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
                         "has no orders with a customer"
                         f" (column {_customer_header(raw, layout)!r} is empty)",
                         column=_customer_header(raw, layout))
-    tail = _count(orders["customer_id"].replace("", np.nan).nunique(), "customer")
+    tail = _count(orders["customer_id"].replace("", np.nan).nunique(), "customer") \
+        if not guests else "revenue of " + _count(len(orders), "order") + " (guests too)"
     if counts["no_customer"]:
         tail = (_count(counts["no_customer"], "order") + " without a customer left out; "
                 + tail)
