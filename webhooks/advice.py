@@ -7,7 +7,7 @@ dashboard's rows (`webhooks.insights`) and writes the advice to Shopify as metaf
 ``reorder_point``, ``order_quantity`` and ``forecast_30_days``, both from one forecast.
 Customers get the tag of their segment (`webhooks.segment_tags`). Variants of products
 tagged ``perishable`` get tomorrow's quantity instead of an (s, Q) order
-(`webhooks.perishables`): no ``reorder_point``, ``order_quantity`` = tomorrow's quantity.
+(`webhooks.perishables`): their ``reorder_point`` and ``order_quantity`` are that quantity.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from engine.perishables.plan import MIN_HISTORY
 PERISHABLE_TAG = "perishable"
 #: A variant without a usable unit cost is planned as if it cost this share of its price.
 ASSUMED_COST_SHARE = 0.4
-#: Today and tomorrow: the dashboard shows tomorrow's, the order_quantity metafield too.
+#: Today and tomorrow: the dashboard shows tomorrow's, the metafields too (`apply`).
 DAYS = 2
 #: Quick learners (a dashboard refresh plans every perishable variant in seconds); the
 #: forest is fitted anyway, its weights give the expected waste and lost sales.
@@ -101,9 +101,11 @@ def _num(value, digits: int = 2) -> float | None:
 
 
 def apply(card: dict, reorder: list[dict], writeback: dict[str, dict]) -> None:
-    """Perishable variants' reorder rows say so instead of an (s, Q) order; their
-    metafields: no ``reorder_point``, ``order_quantity`` = tomorrow's quantity (when
-    planned), ``forecast_30_days`` as for every variant."""
+    """Perishable variants' reorder rows say so instead of an (s, Q) order. Their
+    metafields keep the contract's three keys: ``reorder_point`` and ``order_quantity``
+    both tomorrow's quantity (leftovers are waste, so each day starts from nothing and
+    orders the day's quantity), ``forecast_30_days`` as for every variant. A perishable
+    variant that could not be planned gets neither (never a stale (s, Q) number)."""
     planned = {r["variant_gid"]: r["quantity"] for r in card.get("rows", [])}
     for row in reorder:
         if row["variant_gid"] in planned:
@@ -117,4 +119,4 @@ def apply(card: dict, reorder: list[dict], writeback: dict[str, dict]) -> None:
         values.pop("reorder_point", None)
         values.pop("order_quantity", None)
         if quantity is not None:
-            values["order_quantity"] = float(quantity)
+            values["reorder_point"] = values["order_quantity"] = float(quantity)

@@ -70,9 +70,9 @@ def test_perishable_items_get_tomorrows_quantity_not_an_order(synced, standin):
     assert reorder[BREAD]["perishable"] and reorder[BREAD]["reorder_point"] is None
     assert reorder[BREAD]["plan"] == perishables.NOT_AN_ORDER
     assert reorder[SHELF]["reorder_point"] is not None and "perishable" not in reorder[SHELF]
-    # metafields: tomorrow's quantity as order_quantity, no reorder point; others unchanged
-    assert standin.metafield(BREAD, "reorder_point") is None
-    assert int(standin.metafield(BREAD, "order_quantity")["value"]) == bread["quantity"]
+    # metafields: tomorrow's quantity as reorder point and order quantity; others unchanged
+    for key in ("reorder_point", "order_quantity"):
+        assert int(standin.metafield(BREAD, key)["value"]) == bread["quantity"]
     assert standin.metafield(BREAD, "forecast_30_days") is not None
     assert int(standin.metafield(SHELF, "reorder_point")["value"]) == \
         reorder[SHELF]["reorder_point"]
@@ -209,3 +209,19 @@ def test_migration_0005_adds_the_columns_to_a_0004_database(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT title, tags FROM catalog_products")).one() == \
             ("Bread", None)
+
+
+def test_an_unplanned_perishable_gets_no_stale_order_metafields():
+    card = {"rows": [{"variant_gid": "v1", "quantity": None}, {"variant_gid": "v2",
+                                                               "quantity": 3}]}
+    reorder = [{"variant_gid": v, "reorder_point": 9, "order_quantity": 5, "order_now": 4}
+               for v in ("v1", "v2", "v3")]
+    writeback = {v: {"reorder_point": 9.0, "order_quantity": 5.0, "forecast_30_days": 30.0}
+                 for v in ("v1", "v2", "v3")}
+    perishables.apply(card, reorder, writeback)
+    written = {(m["ownerId"], m["key"]): m["value"] for m in advice.metafields(
+        {"variants": writeback})}
+    assert ("v1", "reorder_point") not in written and ("v1", "order_quantity") not in written
+    assert written[("v2", "reorder_point")] == written[("v2", "order_quantity")] == "3"
+    assert written[("v3", "reorder_point")] == "9" and written[("v1", "forecast_30_days")]
+    assert [r["order_now"] for r in reorder] == [0, 0, 4]
