@@ -175,6 +175,8 @@ def patch_id_token() -> Response:
     reload = request.args.get("shopify-reload", "")
     if shop is None or not LOCAL_PATH.fullmatch(reload):
         return _refuse("Bad Request", 400)
+    if not current_app.config.get("SHOPIFY_API_SECRET"):  # demo mode: no Shopify app
+        return _refuse("Open Shelfwise from your Shopify admin.", 404)
     res = shopify_app().app_home_patch_id_token(as_shopify_req(request)).response
     response = Response(res.body or "", status=res.status, headers=dict(res.headers or {}))
     response.headers["Content-Security-Policy"] = frame_ancestors(shop)

@@ -168,3 +168,16 @@ def test_slow_clients_do_not_block_the_server(tmp_path, standin):
         for sock in slow:
             sock.close()
         lh.stop(serve)
+
+
+def test_the_patch_page_of_an_app_without_shopify_credentials_is_404_not_500(tmp_path,
+                                                                            standin):
+    """`shelfwise demo` runs without SHOPIFY_API_SECRET: its bounce page has nothing to do."""
+    from tests.app_support import app_config
+    from webhooks import create_app
+
+    app = create_app({**app_config(tmp_path, standin.origin), "SHOPIFY_API_SECRET": None,
+                      "DEMO_SHOP": "shelfwise-demo.myshopify.com", "TESTING": False})
+    res = app.test_client().get("/auth/patch-id-token", query_string={
+        "shop": "shelfwise-demo.myshopify.com", "shopify-reload": "/dashboard"})
+    assert res.status_code == 404 and b"Shopify admin" in res.data
