@@ -24,13 +24,18 @@ class BadInput(click.ClickException):
 
 
 @contextlib.contextmanager
-def input_errors(source: object) -> Iterator[None]:
-    """Turn file and engine errors raised inside the block into `BadInput` naming `source`."""
+def input_errors(source: object, headers: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn file and engine errors raised inside the block into `BadInput` naming `source`.
+
+    `headers` (a `Read`'s) names an engine error's column as the file has it (`Created at`
+    for `ds`)."""
     try:
         yield
     except FileError as err:
         raise BadInput(str(err)) from err
     except InputError as err:
+        if headers and err.column in headers:
+            err.column = headers[err.column]
         raise BadInput(str(engine_error_in(file_name(source), err))) from err
 
 

@@ -57,7 +57,7 @@ def forecast(input, output, horizon, freq, season_length, level, signed, output_
     sales = reading.read(read_sales, input, freq=freq, signed=signed, say=False)
     extra = {"signed": signed} if "signed" in inspect.signature(forecast_sales).parameters \
         else {}
-    with input_errors(input):
+    with input_errors(input, sales.headers):
         n_series = sales.table["unique_id"].nunique()
         with progress(n_series, "Forecasting") as advance:
             table = forecast_sales(sales.table, horizon, freq=freq,

@@ -86,7 +86,7 @@ def reorder(history, items, inventory, lead_time_days, by_location, output, freq
                        f"(e.g. {', '.join(unplanned[:3])})")
     reading.say("; ".join(summary))
     table = sales.table
-    with input_errors(history):
+    with input_errors(history, sales.headers):
         period = freq or calendar.infer_frequency(table["ds"])
     items_table = _items(stock.table, stock_file, lead_time_days, period)
     key_sales, key_items, ids = table, items_table, items_table["unique_id"]
@@ -97,7 +97,7 @@ def reorder(history, items, inventory, lead_time_days, by_location, output, freq
         checked = check_items(key_items[[c for c in ITEM_KEYS if c in key_items]])
     fresh = [c for c in PERISHABLE_KEYS if c in key_items]
     planned = checked.join(key_items[fresh].reset_index(drop=True)) if fresh else checked
-    with input_errors(history), progress(len(checked), "Planning") as advance:
+    with input_errors(history, sales.headers), progress(len(checked), "Planning") as advance:
         plan = plan_reorders(key_sales, planned, freq=period, as_of=as_of, measure=measure,
                              review_period=review_period, on_progress=advance)
     plan["stockout_date"] = plan["stockout_date"].dt.strftime("%Y-%m-%d")

@@ -53,7 +53,7 @@ def upsell(lines, output, top, query, exclude, half_life_days, reading):
     read = reading.read(read_order_lines, lines)
     table = read.table
     with progress(2, "Recommending") as advance:
-        with input_errors(lines):
+        with input_errors(lines, read.headers):
             model = UpsellRecommender(top, half_life_days=half_life_days).fit(table)
         advance(1)
         if query is None:

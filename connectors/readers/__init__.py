@@ -48,6 +48,8 @@ class Read:
     format: str
     titles: Mapping[str, str] = field(default_factory=dict)
     counts: Mapping[str, object] = field(default_factory=dict)  # lines, orders, left out
+    #: The file's header behind each key of `table` (`ds` -> `Created at`), for errors.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_sales(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] | None = None,
@@ -73,7 +75,9 @@ def read_sales(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
     n = table["unique_id"].nunique()
     what = f"{n:,} series" if layout is None else _count(n, "SKU")
     summary = _summary(raw, layout, lines, counts, notes, tail=what)
-    return Read(table, summary, _name(layout), titles, counts)
+    return Read(table, summary, _name(layout), titles, counts,
+                _headers(lines, {"unique_id": ("product_id", "product_title"),
+                                 "ds": ("created_at", "date"), "y": ("quantity",)}))
 
 
 def read_order_lines(source: Source, *, fmt: str = "auto",
@@ -93,7 +97,9 @@ def read_order_lines(source: Source, *, fmt: str = "auto",
         raise FileError(raw.name, "has no order lines left to read")
     summary = _summary(raw, layout, lines, counts, notes,
                        tail=_count(table["product_id"].nunique(), "product"))
-    return Read(table, summary, _name(layout), _titles(kept), counts)
+    return Read(table, summary, _name(layout), _titles(kept), counts,
+                _headers(lines, {k: (k,) for k in ("order_id", "product_id", "quantity",
+                                                   "created_at", "customer_id")}))
 
 
 def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] | None = None,
@@ -286,6 +292,17 @@ def _demand(lines: pd.DataFrame, *, signed: bool) -> tuple[pd.DataFrame, dict]:
         counts["first"] = kept["created_at"].min()
         counts["last"] = kept["created_at"].max()
     return kept, counts
+
+
+def _headers(lines: pd.DataFrame, keys: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The file header behind each table key (the first of its line keys the file has)."""
+    found = lines.attrs.get("headers", {})
+    out = {}
+    for key, line_keys in keys.items():
+        header = next((found[k] for k in line_keys if found.get(k)), None)
+        if header:
+            out[key] = header
+    return out
 
 
 def _finer_than_a_day(freq: str | None) -> bool:

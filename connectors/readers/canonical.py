@@ -136,6 +136,7 @@ def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],
         index=cells.index)
     assert list(lines.columns) == LINE_COLUMNS and len(lines) == n
     lines.attrs["rows_only"] = not headers.get("order_id")  # no orders to count
+    lines.attrs["headers"] = {k: h for k, h in headers.items() if h}  # to name in errors
     return lines
 
 

@@ -99,6 +99,7 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
         lines["line_amount"] = quantity * number("price", 0.0).fillna(0.0)
         lines["is_return"] |= order_id.str.upper().str.startswith("C").to_numpy()
         lines["customer_id"] = lines["customer_id"].str.replace(r"\.0$", "", regex=True)
+    lines.attrs["headers"] = {k: h for k, h in headers.items() if h}  # to name in errors
     return lines
 
 

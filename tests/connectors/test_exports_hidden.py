@@ -237,3 +237,16 @@ def test_every_command_answers_as_on_canonical_columns(tmp_path, case):
          ["reorder", "--history", sales, "--items", items], PLAN)
     same(["upsell", export], ["upsell", lines], UPSELL)
     same(["segments", export], ["segments", orders_file], SEGMENTS)
+
+
+@pytest.mark.parametrize("command", ["forecast", "reorder"])
+def test_an_engine_error_names_the_exports_own_column(tmp_path, command):
+    """A one-order export: the error named column 'ds', which the file does not have."""
+    one = "\n".join(hx.shopify_orders(SOLD[:1]).splitlines()[:2]) + "\n"
+    export = write(tmp_path, "orders_export_1.csv", one)
+    stock = write(tmp_path, "inventory.csv", hx.shopify_inventory({"00123": [("A", 1, 0)]}))
+    args = ["forecast", export, "--horizon", "3"] if command == "forecast" else \
+        ["reorder", "--history", export, "--inventory", stock, "--lead-time", "3"]
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: orders_export_1.csv, column 'Created at': ")
