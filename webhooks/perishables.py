@@ -109,9 +109,9 @@ def apply(card: dict, reorder: list[dict], writeback: dict[str, dict]) -> None:
     planned = {r["variant_gid"]: r["quantity"] for r in card.get("rows", [])}
     for row in reorder:
         if row["variant_gid"] in planned:
-            row.update(perishable=True, plan=NOT_AN_ORDER, reorder_point=None,
-                       order_quantity=None, order_now=0,
-                       tomorrow_quantity=planned[row["variant_gid"]])
+            quantity = planned[row["variant_gid"]]  # as in the metafields (and the CSV)
+            row.update(perishable=True, plan=NOT_AN_ORDER, reorder_point=quantity,
+                       order_quantity=quantity, order_now=0, tomorrow_quantity=quantity)
     for variant, quantity in planned.items():
         values = writeback.get(variant)
         if values is None:

@@ -7,6 +7,8 @@ Admin schema) and the real app on a temporary SQLite file.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -67,7 +69,9 @@ def test_perishable_items_get_tomorrows_quantity_not_an_order(synced, standin):
     assert bread["reason"]
     assert card["assumed_cost_items"] == 2  # both variants of product 1
     reorder = {r["variant_gid"]: r for r in _stored(synced, "reorder")}
-    assert reorder[BREAD]["perishable"] and reorder[BREAD]["reorder_point"] is None
+    assert reorder[BREAD]["perishable"] and reorder[BREAD]["order_now"] == 0
+    assert reorder[BREAD]["reorder_point"] == reorder[BREAD]["order_quantity"] == \
+        bread["quantity"]
     assert reorder[BREAD]["plan"] == perishables.NOT_AN_ORDER
     assert reorder[SHELF]["reorder_point"] is not None and "perishable" not in reorder[SHELF]
     # metafields: tomorrow's quantity as reorder point and order quantity; others unchanged
@@ -94,6 +98,12 @@ def test_the_dashboard_shows_the_card_and_says_what_was_assumed(synced):
     assert "Product 2" not in card  # not perishable
     reorder = page[page.index("id='reorder'"):]
     assert "perishable: see tomorrow" in reorder[:reorder.index("</section>")]
+    # the CSV carries what the metafields say: tomorrow's quantity
+    link = re.search(r"href='(/dashboard/reorder\.csv\?[^']+)'", page).group(1)
+    table = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    bread = next(r for r in csv.DictReader(io.StringIO(table)) if r["variant_gid"] == BREAD)
+    planned = {r["variant_gid"]: r for r in _stored(synced, "summary")["perishables"]["rows"]}
+    assert int(bread["order_quantity"]) == planned[BREAD]["quantity"]
 
 
 def test_a_products_update_webhook_can_tag_an_item_perishable(synced, standin):
