@@ -126,9 +126,11 @@ def _layout_keys(overrides: dict[str, str], layout: Layout) -> dict[str, str]:
 
 
 def _shopify(lines: pd.DataFrame, col, number) -> None:
-    """Order fields live on an order's first row only: carry them to its other rows."""
+    """Order fields (customer, total, status, POS location) live on an order's first row
+    only: carry them to its other rows."""
     codes = pd.factorize(lines["order_id"].to_numpy(dtype=object))[0]
     lines["customer_id"] = first_in_group(lines["customer_id"].to_numpy(dtype=object), codes)
+    lines["location"] = first_in_group(lines["location"].to_numpy(dtype=object), codes)
     lines["order_total"] = number("order_total").groupby(codes, sort=False) \
         .transform("first").to_numpy()
     cancelled = first_in_group(col("cancelled_at").to_numpy(dtype=object), codes)

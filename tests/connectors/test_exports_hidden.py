@@ -250,3 +250,19 @@ def test_an_engine_error_names_the_exports_own_column(tmp_path, command):
     result = invoke(*args)
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: orders_export_1.csv, column 'Created at': ")
+
+
+def test_by_location_counts_every_line_of_a_pos_order(tmp_path):
+    """Shopify writes an order's POS Location on its first row only: the other lines' sales
+    were keyed to no location and lost from the per-location plan."""
+    table = pd.read_csv(io.StringIO(hx.shopify_orders(SOLD)), dtype=str, keep_default_na=False)
+    first = table["Financial Status"] != ""
+    table.loc[first, "Location"] = "Shop"
+    export = write(tmp_path, "orders.csv", table.to_csv(index=False))
+    stock = write(tmp_path, "inventory.csv", hx.shopify_inventory(
+        {s: [("Shop", 4, 0)] for s, _t, _p in hx.PRODUCTS}))
+    got = run("reorder", "--history", export, "--inventory", stock, "--lead-time", "7",
+              "--by-location")
+    want = run("reorder", "--history", export, "--inventory", stock, "--lead-time", "7")
+    assert (got["location"] == "Shop").all()
+    pd.testing.assert_frame_equal(got[PLAN[1:]], want[PLAN[1:]])
