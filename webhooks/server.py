@@ -26,6 +26,7 @@ from webhooks.settings import MAX_BODY_BYTES
 
 REQUEST_READ_SECONDS = 5.0
 GATHER_BYTES = MAX_BODY_BYTES + 64 * 1024  # a larger body is refused (413) before it is read
+_CODING = re.compile(rb"\r\ntransfer-encoding:([^\r\n]*)")
 _LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,18})")
 
 
@@ -33,13 +34,15 @@ def request_complete(data: bytes) -> bool:
     """True when `data` holds a whole request head and its body (or as much as is useful:
     a body over `GATHER_BYTES`, or a client waiting for ``100 Continue``)."""
     end = data.find(b"\r\n\r\n")
-    if end < 0:
-        return len(data) > GATHER_BYTES  # gunicorn refuses the oversized head
+    if end < 0:  # gunicorn refuses an oversized head, or one ended by bare newlines
+        return len(data) > GATHER_BYTES or b"\n\n" in data
     head, body = b"\r\n" + data[:end].lower(), len(data) - end - 4
     if b"\r\nexpect:" in head or body > GATHER_BYTES:
         return True
-    if b"\r\ntransfer-encoding:" in head:
-        return data.endswith(b"0\r\n\r\n")
+    coding = _CODING.search(head)
+    if coding:  # chunked: the last chunk, trailers, a blank line (other codings: refused)
+        chunked = coding.group(1).split(b",")[-1].strip() == b"chunked"
+        return not chunked or (body > 0 and data.endswith(b"\r\n\r\n"))
     length = _LENGTH.search(head)
     return length is None or body >= int(length.group(1)) or int(length.group(1)) > GATHER_BYTES
 SEND_SECONDS = 60.0  # writing an answer to a slow but honest reader (the CSV download)

@@ -181,3 +181,19 @@ def test_the_patch_page_of_an_app_without_shopify_credentials_is_404_not_500(tmp
     res = app.test_client().get("/auth/patch-id-token", query_string={
         "shop": "shelfwise-demo.myshopify.com", "shopify-reload": "/dashboard"})
     assert res.status_code == 404 and b"Shopify admin" in res.data
+
+
+def test_the_server_hands_odd_framings_to_gunicorn_at_once_instead_of_waiting():
+    """Requests gunicorn must refuse (bare newlines, an unknown transfer coding) are not held
+    for the slow-client deadline; a chunked body waits for its last chunk."""
+    from webhooks.server import request_complete
+
+    head = b"POST /webhooks/shopify HTTP/1.1\r\nHost: x\r\n"
+    assert request_complete(b"POST /webhooks/shopify HTTP/1.1\nHost: x\n\n{}")
+    assert request_complete(head + b"Transfer-Encoding: xchunked\r\n\r\n{")
+    assert not request_complete(head + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}")
+    assert request_complete(head + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+    assert request_complete(head + b"Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n\r\n")
+    assert not request_complete(head + b"Content-Length: 5\r\n\r\n{")
+    assert request_complete(head + b"Content-Length: 99999999999\r\n\r\n{")  # 413 at once
+    assert request_complete(head + b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
