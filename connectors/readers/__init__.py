@@ -171,9 +171,10 @@ def read_stock(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] 
              + (", per location" if by_location and locations else
                 ", summed over locations" if locations > 1 else "")]
     if counts.get("untracked"):
-        parts.append(f"{counts['untracked']:,} variants without a stock count left out")
+        parts.append(f"{_count(counts['untracked'], 'variant')} without a stock count left out")
     if counts.get("unmanaged"):
-        parts.append(f"{counts['unmanaged']:,} products without managed stock left out")
+        parts.append(f"{_count(counts['unmanaged'], 'product')} without managed stock left "
+                     "out")
     titles = dict(zip(table["unique_id"], table["title"], strict=True))
     return Read(table, _join("; ".join(parts) + f" ({layout.name})", notes), layout.name,
                 titles, counts)

@@ -90,6 +90,9 @@ def test_every_stock_export_plans_the_canonical_items(tmp_path, maker):
     want = run("reorder", "--history", sales, "--items", items)
     pd.testing.assert_frame_equal(got[PLAN], want[PLAN])
     assert got["unique_id"].tolist()[0] == "00123"
+    if maker == "woocommerce-products":
+        said = invoke("reorder", "--history", export, "--inventory", stock, "--lead-time", "7")
+        assert "; 1 product without managed stock left out" in said.stderr
 
 
 def test_format_and_columns_of_the_orders_do_not_apply_to_the_stock_file(tmp_path):
