@@ -8,6 +8,7 @@ import numpy as np
 from connectors.cli.common import READING_RULE, input_errors, output_option, reader_options
 from connectors.files import write_table
 from connectors.readers import read_orders, read_table
+from connectors.readers.formats import LINE_LAYOUTS
 from connectors.readers.raw import norm, open_csv
 from engine.anomalies import detect_anomalies
 
@@ -84,7 +85,9 @@ def _is_export(source: bytes, reading) -> bool:
     if reading.fmt == "canonical" or reading.columns:
         return False
     with input_errors(source):
-        header = {norm(h) for h in open_csv(source).header}
-    return not ({"ds", "amount"} & header) and bool(header & {
-        "lineitem quantity", "transaction id", "sale date", "invoicedate", "order number"})
+        raw = open_csv(source)
+    if {"ds", "amount"} & {norm(h) for h in raw.header}:
+        return False
+    return any(all(raw.has(h) for h in layout.signature) and not layout.missing(raw)
+               for layout in LINE_LAYOUTS)  # recognised as the other commands do
 

@@ -269,3 +269,14 @@ def test_by_location_counts_every_line_of_a_pos_order(tmp_path):
     want = run("reorder", "--history", export, "--inventory", stock, "--lead-time", "7")
     assert (got["location"] == "Shop").all()
     pd.testing.assert_frame_equal(got[PLAN[1:]], want[PLAN[1:]])
+
+
+def test_anomalies_recognise_an_export_as_every_command_does(tmp_path):
+    """A WooCommerce export with `Order ID` (not `Order Number`) was read as ds/amount."""
+    table = pd.read_csv(io.StringIO(hx.woocommerce_orders(ORDERS)), dtype=str,
+                        keep_default_na=False).rename(columns={"Order Number": "Order ID"})
+    export = write(tmp_path, "orders.csv", table.to_csv(index=False))
+    revenue = write(tmp_path, "revenue.csv", hx.canonical_revenue(ORDERS))
+    got, want = run("anomalies", export), run("anomalies", revenue)
+    pd.testing.assert_frame_equal(got[["ds", "amount", "anomaly", "score"]],
+                                  want[["ds", "amount", "anomaly", "score"]])
