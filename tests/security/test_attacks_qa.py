@@ -197,3 +197,20 @@ def test_the_server_hands_odd_framings_to_gunicorn_at_once_instead_of_waiting():
     assert not request_complete(head + b"Content-Length: 5\r\n\r\n{")
     assert request_complete(head + b"Content-Length: 99999999999\r\n\r\n{")  # 413 at once
     assert request_complete(head + b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+
+
+# --- signed bodies that do not hold together --------------------------------------------------
+
+def test_an_order_whose_graphql_id_is_not_its_own_is_refused_and_the_next_is_assessed(
+        app, client, standin, token):
+    """The assessment is written to ``admin_graphql_api_id``: a body naming another order
+    (or a customer, or no text at all) there must not get one written to that object."""
+    from tests.app_support import order, post, rows
+    from webhooks.storage import Delivery
+
+    for gid in ("gid://shopify/Customer/1", "gid://shopify/Order/999", {"a": 1}):
+        assert post(client, "orders/create", {**order(9300), "admin_graphql_api_id": gid}
+                    ).status_code == 200
+    assert post(client, "orders/create", order(9301)).status_code == 200
+    assert [d.status for d in rows(app, Delivery)] == ["bad", "bad", "bad", "done"]
+    assert set(standin.assessments) == {"gid://shopify/Order/9301"}

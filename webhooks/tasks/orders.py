@@ -31,8 +31,13 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def check_order(shop: str, payload: dict) -> None:
-    """An order body: it parses (id, created_at, total...) and is not another shop's."""
-    parse_order(payload)
+    """An order body: it parses (id, created_at, total...), its GraphQL id is its own (the
+    assessment is written there), and it is not another shop's."""
+    record = parse_order(payload)
+    gid = payload.get("admin_graphql_api_id")
+    if gid is not None and gid != f"gid://shopify/Order/{record.id}":
+        raise ValueError(f"field 'admin_graphql_api_id': {str(gid)[:80]!r} is not the order "
+                         f"{record.id}")
     status_url = payload.get("order_status_url")
     if isinstance(status_url, str):
         host = (urlsplit(status_url).hostname or "").lower()
