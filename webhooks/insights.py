@@ -4,7 +4,8 @@ kept as JSON per kind (`ShopInsight`), and forgotten when Shopify asks for redac
 Kinds and row fields (the dashboard's templates read them): ``forecast`` (charts: product_gid,
 title, history, forecast, model, total_30_days), ``reorder`` (variant rows), ``upsell``
 (pairs), ``orders`` (recent orders and their risk), ``segments`` (per segment), ``anomalies``
-(ds, amount, score, reason, expected), ``revenue`` (days), ``writeback``, ``summary``.
+(ds, amount, score, reason, expected), ``revenue`` (days), ``writeback``, ``summary``
+(with ``perishables``, the card of `webhooks.perishables`, when any product is tagged so).
 """
 
 from __future__ import annotations
