@@ -119,6 +119,12 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
         "created_at": group["created_at"].min(),
         "amount": group["order_total"].first().fillna(group["line_amount"].sum(min_count=1)),
     })
+    if len(kept) and orders["amount"].isna().all():
+        looked = [h for k in ("order_total", "line_amount", "price")
+                  for h in (layout.fields.get(k, ()) if layout is not None else ())]
+        raise FileError(raw.name, "has no amount column"
+                        + (f" (none of {', '.join(map(repr, looked))})" if looked else "")
+                        + "; name one with --columns amount=HEADER", row=1)
     orders["amount"] = orders["amount"].fillna(0.0)
     orders = orders.reset_index()[["order_id", "customer_id", "created_at", "amount"]]
     no_customer = (orders["customer_id"] == "") & (not guests)

@@ -165,8 +165,11 @@ def _woocommerce(lines: pd.DataFrame, col, number) -> None:
     lines["cancelled"] = status.isin(_WOO_CANCELLED).to_numpy()
     lines["refunded"] = status.isin(_WOO_REFUNDED).to_numpy()
     total = number("order_total")
-    if total.notna().any():
+    if total.notna().any() and not (total.groupby(order, sort=False).transform("nunique")
+                                    > 1).any():
         lines["order_total"] = total.groupby(order, sort=False).transform("first").to_numpy()
+    elif total.notna().any():  # differs between an order's lines: a line amount (--columns)
+        lines["line_amount"] = total.to_numpy()
     else:
         lines["line_amount"] = number("line_amount")
     customer = lines["customer_id"].replace("", np.nan)

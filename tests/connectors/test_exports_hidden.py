@@ -280,3 +280,34 @@ def test_anomalies_recognise_an_export_as_every_command_does(tmp_path):
     got, want = run("anomalies", export), run("anomalies", revenue)
     pd.testing.assert_frame_equal(got[["ds", "amount", "anomaly", "score"]],
                                   want[["ds", "amount", "anomaly", "score"]])
+
+
+def _superstore_like(tmp_path) -> str:
+    """An order-line file recognised as WooCommerce (Order ID, Order Date, Quantity, Product
+    Name) whose money is a per-line `Sales` the layout does not know."""
+    rows = [{"Order ID": o.order_id, "Order Date": o.created.strftime("%m/%d/%Y"),
+             "Customer ID": o.customer or "NA", "Product ID": sku, "Product Name": title,
+             "Sales": f"{q * p:.2f}", "Quantity": q}
+            for o in PAID for sku, title, q, p in o.lines]
+    return write(tmp_path, "superstore.csv", pd.DataFrame(rows).to_csv(index=False))
+
+
+def test_an_export_without_money_is_refused_not_read_as_zero(tmp_path):
+    """anomalies and segments read every order's amount as 0 without a word."""
+    path = _superstore_like(tmp_path)
+    for command in ("anomalies", "segments"):
+        result = invoke(command, path, *(["--columns", "customer_id=Customer ID",
+                                          "--format", "woocommerce-orders"]
+                                         if command == "segments" else []))
+        assert result.exit_code == 2, result.output
+        assert "has no amount column" in result.stderr
+        assert "--columns amount=HEADER" in result.stderr
+
+
+def test_a_mapped_line_amount_is_summed_per_order(tmp_path):
+    """--format woocommerce-orders --columns amount=Sales took each order's first line."""
+    path = _superstore_like(tmp_path)
+    got = run("segments", path, "--format", "woocommerce-orders", "--columns",
+              "amount=Sales,customer_id=Customer ID")
+    want = run("segments", write(tmp_path, "orders.csv", hx.canonical_orders(PAID)))
+    pd.testing.assert_frame_equal(got[SEGMENTS], want[SEGMENTS])
