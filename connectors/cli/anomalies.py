@@ -42,7 +42,7 @@ def anomalies(input_file: str, output: str, threshold: float, duplicate_days: in
     """
     source = _bytes(input_file)
     if _is_export(source, reading):
-        orders = reading.read(read_orders, source, guests=True).table
+        orders = reading.read(read_orders, source, guests=True, need_amount=True).table
         day = orders["created_at"].dt.normalize()
         typed = orders.groupby(day)["amount"].sum().rename_axis("ds").reset_index()
         table = typed.assign(ds=typed["ds"].dt.strftime("%Y-%m-%d"))

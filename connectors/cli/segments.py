@@ -36,7 +36,7 @@ def segments(orders: str, output: str, as_of: datetime | None, horizon: float,
 
     Example: shelfwise segments orders.csv -o segments.csv --as-of 2024-06-30
     """
-    table = reading.read(read_orders, orders).table
+    table = reading.read(read_orders, orders, need_amount=True).table
     with input_errors(orders):
         result = segment_customers(table, as_of=as_of, horizon_days=horizon)
     write_table(result.round({"p_alive": 4, "expected_purchases": 4}), output)

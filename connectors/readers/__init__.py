@@ -104,12 +104,13 @@ def read_order_lines(source: Source, *, fmt: str = "auto",
 
 def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str] | None = None,
                 dayfirst: bool | None = None, freq: str | None = None,
-                guests: bool = False) -> Read:
+                guests: bool = False, need_amount: bool = False) -> Read:
     """One row per order (`order_id, customer_id, created_at, amount`).
 
     Lines are grouped into orders; the amount is the order's total (Shopify `Total`, else
     the sum of its lines). Orders without a customer are left out and counted (segments
-    need a customer), unless `guests`: revenue per day counts every order.
+    need a customer), unless `guests`: revenue per day counts every order. A file without
+    any money column is refused when `need_amount` (else its amounts are 0).
     """
     raw, layout, lines, notes = _lines(source, "orders", fmt, columns, dayfirst)
     kept, counts = _demand(lines, signed=False)
@@ -119,7 +120,7 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
         "created_at": group["created_at"].min(),
         "amount": group["order_total"].first().fillna(group["line_amount"].sum(min_count=1)),
     })
-    if len(kept) and orders["amount"].isna().all():
+    if need_amount and len(kept) and orders["amount"].isna().all():
         looked = [h for k in ("order_total", "line_amount", "price")
                   for h in (layout.fields.get(k, ()) if layout is not None else ())]
         raise FileError(raw.name, "has no amount column"
