@@ -14,17 +14,27 @@ from webhooks.storage import db
 
 bp = Blueprint("health", __name__)
 PROBE_KEY = "shelfwise-health-probe"
+PROBE_WAIT_MS, APP_WAIT_MS = 2000, 30000  # APP_WAIT_MS: storage.make_engine's busy timeout
 
 
 def _database() -> None:
-    """Read, then write a row and roll the write back (nothing is kept)."""
+    """Read, then write a row and roll the write back (nothing is kept). On SQLite the
+    write lock is waited for `PROBE_WAIT_MS` at most, not the app's 30 s."""
     with db().engine.connect() as conn:
-        trans = conn.begin()
+        sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.dbapi_connection  # set outside SQLAlchemy: no BEGIN first
+        if sqlite:
+            raw.execute(f"PRAGMA busy_timeout={PROBE_WAIT_MS}")
         try:
-            conn.execute(text("SELECT 1"))
-            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            trans = conn.begin()
+            try:
+                conn.execute(text("SELECT 1"))
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            finally:
+                trans.rollback()
         finally:
-            trans.rollback()
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={APP_WAIT_MS}")
 
 
 def _queue() -> None:

@@ -214,3 +214,41 @@ def test_an_order_whose_graphql_id_is_not_its_own_is_refused_and_the_next_is_ass
     assert post(client, "orders/create", order(9301)).status_code == 200
     assert [d.status for d in rows(app, Delivery)] == ["bad", "bad", "bad", "done"]
     assert set(standin.assessments) == {"gid://shopify/Order/9301"}
+
+
+def test_healthz_answers_503_soon_while_another_process_holds_the_write_lock(app, client):
+    """A stuck writer (another process) makes the app unable to record a delivery: the
+    health check says so within seconds instead of waiting out the 30 s busy timeout."""
+    import sqlite3
+
+    path = make_url(app.config["DATABASE_URL"]).database
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        res = client.get("/healthz")
+        assert res.status_code == 503 and res.get_json()["database"] == "error: OperationalError"
+        assert time.monotonic() - started < 10
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_delivery_whose_body_a_redaction_deleted_is_marked_redacted_not_bad(app, token):
+    """shop/redact drops the bodies of the shop's waiting deliveries; the worker must say
+    so, not report a JSON error."""
+    from webhooks.deliveries import handle_delivery
+    from webhooks.storage import Delivery, db, utcnow
+
+    with app.app_context():
+        with db().session() as session:
+            row = Delivery(webhook_id="qa-redacted", digest="qa", shop_domain=SHOP,
+                           topic="orders/create", status="queued", body=None, attempts=0,
+                           received_at=utcnow())
+            session.add(row)
+            session.flush()
+            delivery_id = row.id
+        assert handle_delivery(delivery_id) == "redacted"
+        with db().session() as session:
+            assert session.get(Delivery, delivery_id).status == "redacted"
