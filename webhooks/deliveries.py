@@ -115,6 +115,8 @@ def handle_delivery(delivery_id: int) -> str:
         delivery.lease_until = lease()
         topic, shop, sealed = delivery.topic, delivery.shop_domain, delivery.body
         attempts = delivery.attempts
+    if sealed is None:  # a redaction deleted it while it waited
+        return _finish(delivery_id, "redacted", "the body was deleted by a redaction")
     try:
         body = vault().open(sealed)
         payload = json.loads(body or "")
