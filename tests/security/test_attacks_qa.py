@@ -252,3 +252,23 @@ def test_a_delivery_whose_body_a_redaction_deleted_is_marked_redacted_not_bad(ap
         assert handle_delivery(delivery_id) == "redacted"
         with db().session() as session:
             assert session.get(Delivery, delivery_id).status == "redacted"
+
+
+def test_a_csv_link_opens_only_its_own_shop_and_only_for_fifteen_minutes(app, client):
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from tests.app_support import SECRET_KEY
+    from webhooks.dashboard import CSV_LINK_SECONDS
+
+    def link(shop: str, age: int = 0) -> str:
+        class Signer(TimestampSigner):  # signs as if `age` seconds ago
+            def get_timestamp(self) -> int:
+                return int(time.time()) - age
+
+        return URLSafeTimedSerializer(SECRET_KEY, salt="shelfwise-reorder-csv",
+                                      signer=Signer).dumps(shop)
+
+    url = "/dashboard/reorder.csv?shop={}&sig={}"
+    assert client.get(url.format(SHOP, link(SHOP))).status_code == 200
+    assert client.get(url.format("other-shop.myshopify.com", link(SHOP))).status_code == 403
+    assert client.get(url.format(SHOP, link(SHOP, CSV_LINK_SECONDS + 5))).status_code == 403
