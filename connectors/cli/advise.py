@@ -62,7 +62,8 @@ def advise_command(orders: str, output: str, stock: str | None, lead_time: float
     else:
         tables = {"sales": reading.read(read_sales, orders).table,
                   "lines": reading.read(read_order_lines, orders).table,
-                  "orders": reading.read(read_orders, orders).table}
+                  # every order, guests too: revenue counts them; segments leave them out
+                  "orders": reading.read(read_orders, orders, guests=True).table}
     inventory = reading.read(read_stock, stock).table if stock else None
     with input_errors(orders):
         result = advise(tables["sales"], inventory, tables["orders"], lines=tables["lines"],

@@ -145,3 +145,17 @@ def test_demo_export_writes_what_advise_reads(tmp_path):
     stock = pd.read_csv(tmp_path / "demo" / "inventory.csv")
     assert len(orders) > 1000 and json.loads(orders[0])["line_items"]
     assert len(stock) == 28 and {"unique_id", "on_hand"} <= set(stock.columns)
+
+
+def test_an_export_without_customers_still_gets_its_advice(tmp_path):
+    """Square sales without customer ids: every decision but the segments, not an exit 2."""
+    sales = pd.read_csv(FIXTURES / "square_items.csv", dtype=str, keep_default_na=False)
+    sales["Customer ID"] = ""
+    source = tmp_path / "items.csv"
+    sales.to_csv(source, index=False)
+    result = CliRunner().invoke(main, ["advise", str(source), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    reorder = pd.read_csv(tmp_path / "out" / "reorder.csv")
+    assert len(reorder) > 0
+    assert pd.read_csv(tmp_path / "out" / "segments.csv").empty
+    assert "guests too" in result.stderr
