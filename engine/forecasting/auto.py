@@ -23,6 +23,7 @@ from engine.forecasting.kernels import _quiet
 
 DEFAULT_LEVELS = (80, 95)
 REFERENCE = CANDIDATES.index("Combination")
+MIN_POOLED_ERRORS = 40  # fewer scaled errors than this in a group: it borrows the panel's
 #: Validation window length per season length: the usual horizon of that calendar.
 VALIDATION_HORIZON = {1: 12, 4: 8, 5: 10, 7: 14, 12: 12, 24: 24, 52: 13}
 
@@ -131,6 +132,8 @@ class AutoForecaster:
         self.scale_ = scale
         self.validation_horizon_ = H
         self._scaled_errors = _pooled_by_group(chosen_errors / self.scale_[:, None], groups)
+        if self._scaled_errors[-1].size < MIN_POOLED_ERRORS:  # histories too short to validate
+            self._scaled_errors[-1] = _with_period_changes(self._scaled_errors[-1], Y, scale)
         self.error_growth_ = _error_growth(chosen_errors / self.scale_[:, None], windows, H)
         self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups,
                                                 self.scale_)
@@ -337,9 +340,17 @@ def _pooled_by_group(scaled: np.ndarray, groups: np.ndarray) -> dict[int, np.nda
     for g in np.unique(groups):
         errs = scaled[groups == g]
         errs = errs[np.isfinite(errs)]
-        if errs.size >= 40:
+        if errs.size >= MIN_POOLED_ERRORS:
             pooled[int(g)] = errs
     return pooled
+
+
+def _with_period_changes(errors: np.ndarray, Y: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Validation errors topped up with the scaled period-to-period changes of the history:
+    the error a one-step naive forecast made in sample, so that series too short to hold
+    back any period still get intervals as wide as their own ups and downs (not zero)."""
+    changes = np.diff(Y, axis=1) / scale[:, None]
+    return np.concatenate([errors, changes[np.isfinite(changes)]])
 
 
 def _error_growth(scaled: np.ndarray, windows: int, H: int) -> float:

@@ -286,3 +286,15 @@ def test_yearly_season_is_found_in_two_years_of_weeks_and_three_of_months():
     assert detect_season_length(months) == 12
     trend = rng.poisson(np.linspace(10, 60, 104)).astype(float)
     assert detect_season_length(trend) == 1
+
+
+def test_histories_too_short_to_validate_still_get_intervals():
+    """A week of sales (no period can be held back) gets intervals as wide as its own ups
+    and downs, never a zero-width band around the forecast."""
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2024-03-01", periods=7, freq="D")
+    sales = pd.DataFrame({"unique_id": np.repeat(["a", "b", "c"], 7),
+                          "ds": np.tile(days, 3), "y": rng.poisson(12, 21)})
+    out = forecast(sales, 7)
+    assert (out["hi_95"] - out["lo_95"] > 1).all()
+    assert (out["lo_80"] <= out["forecast"]).all() and (out["forecast"] <= out["hi_80"]).all()
