@@ -85,6 +85,11 @@ class DeadlineSocket(socket.socket):
             super().settimeout(SEND_SECONDS)
         return super().send(*args)
 
+    def sendfile(self, *args, **kwargs):  # noqa: D102 (static files)
+        if self.deadline is not None:
+            super().settimeout(SEND_SECONDS)
+        return super().sendfile(*args, **kwargs)
+
 
 class ThreadWorker(gthread.ThreadWorker):
     """gunicorn's ``gthread`` worker: requests are gathered in the event loop, then run on a
