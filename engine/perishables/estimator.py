@@ -46,8 +46,9 @@ class NewsvendorRegressor(BaseEstimator):
     Parameters
     ----------
     critical_ratio : float or mapping of item to float, default=0.5
-        ``(price - cost) / (price - salvage)``: the chance of selling out the quantity
-        should equal this. One value for all items, or one per item of `groups`.
+        ``(price - cost) / (price - salvage)``: the chance that the quantity covers the
+        day's demand (no sell-out) should equal this. One value for all items, or one per
+        item of `groups`.
     candidates : sequence of str, default=DEFAULT_CANDIDATES
         Learners to choose from (keys of `CANDIDATES`).
     validation_share : float, default=0.25

@@ -29,7 +29,7 @@ MIN_HISTORY = 7
 
 
 def critical_ratio(price, cost, salvage=0.0) -> np.ndarray:
-    """``(price - cost) / (price - salvage)``: the best chance of selling out.
+    """``(price - cost) / (price - salvage)``: the best chance that the quantity covers demand.
 
     Examples
     --------
