@@ -148,15 +148,18 @@ class NewsvendorRegressor(BaseEstimator):
     def demand_distribution(self, X: pd.DataFrame, groups=None) -> list[tuple]:
         """Per row, the training demands and their weights that describe the day's demand.
 
-        From the forest weights of the item (the sample average when the item has too few
-        days); this is what expected sales, waste and lost sales are computed from.
+        From the item's chosen learner when it weighs past days (the sample, the forest or
+        the nearest days), so the quantity and its expected sales, waste and lost sales come
+        from one distribution; else from the forest (the sample when it has too few days).
         """
         check_is_fitted(self, "models_")
         X, groups = self._rows(X, groups)
         out = [None] * len(X)
         for g in pd.unique(groups):
             r = np.flatnonzero(groups == g)
-            model = self.models_[g].get("forest") or self.models_[g].get("sample_average")
+            chosen = self.models_[g].get(self.choice_.get(g))
+            model = chosen if hasattr(chosen, "weights") else (
+                self.models_[g].get("forest") or self.models_[g].get("sample_average"))
             w = model.weights(X.iloc[r])
             w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
             for i, row in enumerate(r):

@@ -301,3 +301,19 @@ def test_an_item_without_rows_in_item_features_gets_none_of_them():
     out = plan_perishables(sales, price=3.0, cost=1.0, features=promo, days=2,
                            candidates=("sample_average",))
     assert out.groupby("unique_id").size().to_dict() == {"bread": 2, "bun": 2}
+
+
+def test_expected_waste_comes_from_the_learner_that_chose_the_quantity():
+    """With the sample average chosen, every day's expected demand (sales + lost sales) is
+    the sample's, the same whatever the weekday: the forest's weekday view does not leak into
+    the expectations of a quantity it did not choose."""
+    rng = np.random.default_rng(11)
+    days = pd.date_range("2024-01-01", periods=200, freq="D")
+    weekend = days.day_of_week >= 5
+    sales = pd.DataFrame({"unique_id": "bread", "ds": days,
+                          "y": rng.poisson(np.where(weekend, 30, 10))})
+    plan = plan_perishables(sales, price=3.0, cost=1.0, days=7,
+                            candidates=("sample_average",))
+    demand = plan["expected_sales"] + plan["expected_lost_sales"]
+    assert np.allclose(demand, demand.iloc[0])
+    assert np.allclose(plan["expected_sales"] + plan["expected_waste"], plan["quantity"])
