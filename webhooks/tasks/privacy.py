@@ -67,16 +67,25 @@ def _customer(payload: dict) -> tuple[str | None, str | None]:
     return cid, email
 
 
+def _customer_orders(session, shop: str, payload: dict, listed: str):
+    """(the shop's row or None, the customer id, their stored orders): what a privacy request
+    of `payload` is about; `listed` names the payload's own list of order ids."""
+    cid, email = _customer(payload)
+    shop_row = _shop_row(session, shop, payload)
+    if shop_row is None:
+        return None, cid, []
+    orders = history.customer_orders(session, shop_row.id, customer_id=cid, email=email,
+                                     order_ids=payload.get(listed) or [])
+    return shop_row, cid, orders
+
+
 @handles("customers/data_request", check=check_customer_request)
 def customers_data_request(shop: str, payload: dict) -> str:
     """Gather what Shelfwise holds on the customer for the shop (read in the app)."""
-    cid, email = _customer(payload)
     with db().session() as session:
-        shop_row = _shop_row(session, shop, payload)
+        shop_row, cid, orders = _customer_orders(session, shop, payload, "orders_requested")
         if shop_row is None:
             return "nothing held"
-        orders = history.customer_orders(session, shop_row.id, customer_id=cid, email=email,
-                                         order_ids=payload.get("orders_requested") or [])
         ids = [o.order_id for o in orders]
         assessments = session.scalars(select(Assessment).where(
             Assessment.shop_id == shop_row.id, Assessment.order_id.in_(ids))).all() if ids else []
@@ -97,13 +106,10 @@ def customers_data_request(shop: str, payload: dict) -> str:
 @handles("customers/redact", check=check_customer_request)
 def customers_redact(shop: str, payload: dict) -> str:
     """Delete the customer's personal data from every table (and every process's model)."""
-    cid, email = _customer(payload)
     with db().session() as session:
-        shop_row = _shop_row(session, shop, payload)
+        shop_row, cid, orders = _customer_orders(session, shop, payload, "orders_to_redact")
         if shop_row is None:
             return "nothing held"
-        orders = history.customer_orders(session, shop_row.id, customer_id=cid, email=email,
-                                         order_ids=payload.get("orders_to_redact") or [])
         ids = {o.order_id for o in orders} | {str(i) for i in payload.get("orders_to_redact")
                                               or []}
         for order in orders:
