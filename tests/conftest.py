@@ -32,6 +32,20 @@ def standin():
 
 
 @pytest.fixture
+def load_standin():
+    """A stand-in for load tests: a large cost bucket, THROTTLED every 9th call, a 5xx every
+    13th, so retries and pacing are part of the run."""
+    from tests.app_support import API_KEY, API_SECRET
+    from tests.shopify_standin import ShopifyStandIn
+
+    server = ShopifyStandIn(API_KEY, API_SECRET, bucket_size=1000, restore_rate=500)
+    server.throttle_every = 9
+    server.fail_every = 13
+    with server:
+        yield server
+
+
+@pytest.fixture
 def app(tmp_path, standin):
     """The app on a temporary SQLite file, talking to the stand-in; tasks run inline."""
     from tests.app_support import app_config

@@ -15,11 +15,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
-
 from tests import load_harness as lh
-from tests.app_support import API_KEY, API_SECRET, SHOP
-from tests.shopify_standin import ShopifyStandIn
+from tests.app_support import SHOP
 
 N_ORDERS = 300
 
@@ -29,19 +26,10 @@ def count(db: Path, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
-@pytest.fixture
-def standin():
-    server = ShopifyStandIn(API_KEY, API_SECRET, bucket_size=1000, restore_rate=500)
-    server.throttle_every = 9
-    server.fail_every = 13
-    with server:
-        yield server
-
-
-def test_serve_under_load_with_worker_killed(tmp_path, standin):
-    env = lh.app_env(tmp_path, standin.origin)
+def test_serve_under_load_with_worker_killed(tmp_path, load_standin):
+    env = lh.app_env(tmp_path, load_standin.origin)
     log = tmp_path / "serve.log"
-    token = standin.add_token(SHOP)
+    token = load_standin.add_token(SHOP)
     lh.register_shop(env, token, log)
     port = lh.free_port()
     url = f"http://127.0.0.1:{port}"
@@ -78,7 +66,7 @@ def test_serve_under_load_with_worker_killed(tmp_path, standin):
         lh.stop(serve)
     assert killed, "the background worker was not found to kill"
     assert killed_at[0] < len(result.orders), "the worker was killed after the work was done"
-    lh.check_run(result, standin, written, settled)
+    lh.check_run(result, load_standin, written, settled)
     assert result.percentile(99) < 1.0, result.summary()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("shelfwise.sqlite3*"))
     assert token.encode() not in raw

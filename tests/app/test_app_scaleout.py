@@ -14,8 +14,7 @@ import uuid
 import pytest
 
 from tests import load_harness as lh
-from tests.app_support import API_KEY, API_SECRET, SHOP
-from tests.shopify_standin import ShopifyStandIn
+from tests.app_support import SHOP
 
 POSTGRES = os.environ.get("SHELFWISE_TEST_POSTGRES_URL",
                           "postgresql://shelfwise:shelfwise@127.0.0.1:5432/shelfwise_test")
@@ -74,22 +73,13 @@ def queue():
         client.delete(*keys)
 
 
-@pytest.fixture
-def standin():
-    server = ShopifyStandIn(API_KEY, API_SECRET, bucket_size=1000, restore_rate=500)
-    server.throttle_every = 9
-    server.fail_every = 13
-    with server:
-        yield server
-
-
-def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, standin):
+def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, load_standin):
     import psycopg
 
-    env = lh.app_env(tmp_path, standin.origin, SHELFWISE_DATABASE_URL=database,
+    env = lh.app_env(tmp_path, load_standin.origin, SHELFWISE_DATABASE_URL=database,
                      SHELFWISE_QUEUE_URL=REDIS, SHELFWISE_QUEUE_NAME=queue)
     log = tmp_path / "services.log"
-    token = standin.add_token(SHOP)
+    token = load_standin.add_token(SHOP)
     lh.register_shop(env, token, log)
     port = lh.free_port()
     url = f"http://127.0.0.1:{port}"
@@ -127,5 +117,5 @@ def test_scale_out_under_load_with_a_consumer_killed(tmp_path, database, queue, 
         for proc in [web, *workers]:
             lh.stop(proc)
     assert restarted and restarted[0] < len(result.orders)
-    lh.check_run(result, standin, n_written, settled)
+    lh.check_run(result, load_standin, n_written, settled)
     assert stored and all(token not in row[0] for row in stored)
