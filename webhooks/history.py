@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from connectors.shopify.orders import InvalidOrder, OrderRecord, parse_order
+from connectors.shopify.orders import InvalidOrder, OrderRecord, parse_order, payment_details
 from webhooks.crypto import vault
 from webhooks.storage import Order, db, utcnow
 
@@ -45,17 +45,6 @@ def _pick(source: Any, keys: Iterable[str]) -> dict:
     if not isinstance(source, dict):
         return {}
     return {k: source[k] for k in keys if source.get(k) not in (None, "")}
-
-
-def _payment(payload: dict) -> dict:
-    details = payload.get("payment_details")
-    if isinstance(details, dict) and details:
-        return details
-    for transaction in payload.get("transactions") or []:
-        if isinstance(transaction, dict) and isinstance(transaction.get("payment_details"),
-                                                        dict):
-            return transaction["payment_details"]
-    return {}
 
 
 def split(payload: dict) -> tuple[dict, dict]:
@@ -86,7 +75,7 @@ def split(payload: dict) -> tuple[dict, dict]:
             mine = _pick(payload[key], _ADDRESS_PERSONAL)
             if mine:
                 personal[key] = mine
-    payment = _payment(payload)
+    payment = payment_details(payload)
     if payment:
         public["payment_details"] = _pick(payment, _PAYMENT)
         mine = _pick(payment, _PAYMENT_PERSONAL)
@@ -132,7 +121,7 @@ def save(session: Session, shop_id: int, payload: dict, *,
             if keep_newer and old_record is not None and \
                     _stamp(record.updated_at) < _stamp(old_record.updated_at):
                 return row  # deliveries arrive out of order: keep the newer version
-            if "payment_details" in old and not _payment(payload):
+            if "payment_details" in old and not payment_details(payload):
                 payload = {**payload, "payment_details": old["payment_details"]}
                 record = parse_order(payload)
     public, personal = split(payload)
