@@ -16,13 +16,8 @@ from click.testing import CliRunner
 
 from connectors.cli import main
 from tests.connectors import test_exports_hidden_makers as hx
+from tests.connectors.test_exports_cli import FORECAST, PLAN, SEGMENTS, UPSELL
 
-FORECAST = ["unique_id", "ds", "forecast", "lo_80", "hi_80", "lo_95", "hi_95", "model"]
-PLAN = ["unique_id", "mean_demand", "safety_stock", "reorder_point", "order_quantity",
-        "order_now"]
-UPSELL = ["product_id", "rank", "recommended_id", "score", "support", "confidence", "lift"]
-SEGMENTS = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
-            "m_score", "segment"]
 TEXT = {"customer_id": str, "unique_id": str, "product_id": str, "recommended_id": str}
 
 ORDERS = hx.make_orders(seed=101, days=40)
