@@ -112,9 +112,10 @@ def run(name: str, orders: pd.DataFrame, cal_end: str, holdout_end: str) -> None
     table["actual"] = held.reindex(table["customer_id"]).fillna(0).to_numpy(float)
     actual = table["actual"].to_numpy(float)
     print(f"\n### {name}: to {cal_end.date()}, then {horizon:.0f} days\n")
+    parts = ", ".join(f"{k} x{v:.3f}" for k, v in table.attrs["total_parts"].items())
     print(f"{len(calibration):,} calibration orders, {len(table):,} customers, "
           f"{actual.sum():,.0f} holdout purchase days; engine model {table.attrs['repeat_model']}"
-          f", seasonal scale {table.attrs['total_scale']:.3f}, {seconds:.1f} s\n")
+          f", total scale x{table.attrs['total_scale']:.3f} ({parts}), {seconds:.1f} s\n")
     cal = calibration.assign(day=calibration["created_at"].dt.normalize())
     cal = cal.drop_duplicates(["customer_id", "day"])[["customer_id", "day"]] \
         .rename(columns={"day": "created_at"})

@@ -3,7 +3,7 @@
 One entry point, `segment_customers`, serves the command line, Excel and the app. Under it:
 `orders` (input sanity), `rfm` (`RFMSegmenter`: scores), `vocabulary` (the eight names, the
 grid, Shopify's rfmGroup), `repeat` (`BetaGeoModel`, `ModifiedBetaGeoModel`) and `totals`
-(the model chosen on a holdout; totals scaled to the forecast of the shop's repeat purchases).
+(the model chosen on a holdout; totals that follow the recent level, season and growth).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from engine.errors import InputError
 from engine.segments.orders import clean_orders
 from engine.segments.repeat import BetaGeoModel, ModifiedBetaGeoModel
 from engine.segments.rfm import RFMSegmenter, customer_summary
-from engine.segments.totals import choose_model, seasonal_scale
+from engine.segments.totals import choose_model, total_scale
 from engine.segments.vocabulary import SEGMENT_GRID, SEGMENTS, SHOPIFY_RFM_GROUP, name_segments
 
 SEGMENT_COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
@@ -46,8 +46,9 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
     n_bins : int, default=5
         Score levels for R, F and M.
     seasonal : bool, default=True
-        Scale the expected purchases so that their total follows the forecast of the
-        shop's repeat purchases (season and growth); each customer keeps their share.
+        Scale the expected purchases so that their total follows what customers bought
+        lately and the forecast of the shop's repeat purchases (season and growth); each
+        customer keeps their share. Needs 26 weeks of history.
 
     Returns
     -------
@@ -55,8 +56,9 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
         `customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
         shopify_rfm_group, p_alive, expected_purchases`, one row per customer, sorted by
         customer id. `expected_purchases` counts purchase days in the next `horizon_days`.
-        `attrs` holds `repeat_model` (the model's name), `total_scale` (the seasonal
-        factor) and `left_out_no_customer` (rows without a customer id).
+        `attrs` holds `repeat_model` (the model's name), `total_scale` (the factor on the
+        model's total), `total_parts` (its two estimates, `recent level` and `season and
+        growth`, as factors) and `left_out_no_customer` (rows without a customer id).
 
     Examples
     --------
@@ -75,13 +77,13 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
     model = kind().fit(x, t_x, big_t)
     p_alive = model.probability_alive(x, t_x, big_t)
     expected = model.expected_purchases(horizon, x, t_x, big_t)
-    scale = seasonal_scale(clean, as_of_day, horizon, model, float(expected.sum())) \
-        if seasonal else 1.0
+    scale, parts = total_scale(clean, as_of_day, horizon, model, float(expected.sum())) \
+        if seasonal else (1.0, {})
     table = segmenter.transform(orders, p_alive=p_alive)
     table["p_alive"] = p_alive
     table["expected_purchases"] = expected * scale
     out = table.reset_index()[SEGMENT_COLUMNS]
-    out.attrs.update(repeat_model=model.name, total_scale=scale,
+    out.attrs.update(repeat_model=model.name, total_scale=scale, total_parts=parts,
                      left_out_no_customer=segmenter.left_out_)
     return out
 
