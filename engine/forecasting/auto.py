@@ -42,8 +42,9 @@ class AutoForecaster:
         Length of each validation window; by default the usual horizon of the season
         length (14 days, 13 weeks, 12 months, ...). It does not depend on `horizon`.
     n_windows : int or None, default=None
-        Validation windows cut from the end of the history; by default three, or enough
-        to cover a whole season (four 13-week windows for a yearly season of weeks).
+        Validation windows cut from the end of the history; by default four, or enough
+        to cover a whole season. Four rather than three: a choice resting on the last
+        three windows followed them too closely (M3 monthly: MASE 2.074 -> 2.021).
     chunk_size : int, default=256
         Series fitted together in one vectorised pass; the result does not depend on it.
     min_train : int, default=8
@@ -53,7 +54,7 @@ class AutoForecaster:
     combine_margin : float, default=0.03
         A single candidate replaces the combination of the best few only when its pooled
         relative error is at least this much lower (0.03: 3%).
-    shrinkage : float, default=100.0
+    shrinkage : float, default=300.0
         Weight, in series, of the whole panel's ranking in each group's ranking.
 
     Attributes
@@ -83,7 +84,7 @@ class AutoForecaster:
     def __init__(self, horizon: int = 12, *, season_length: int = 1,
                  validation_horizon: int | None = None, n_windows: int | None = None,
                  chunk_size: int = 256, min_train: int = 8, max_history: int | None = None,
-                 combine_margin: float = 0.03, shrinkage: float = 100.0):
+                 combine_margin: float = 0.03, shrinkage: float = 300.0):
         self.horizon = horizon
         self.season_length = season_length
         self.validation_horizon = validation_horizon
@@ -107,7 +108,7 @@ class AutoForecaster:
         size = _positive(self.chunk_size, "chunk_size")
         H = _positive(self.validation_horizon or VALIDATION_HORIZON.get(m, max(12, m)),
                       "validation_horizon")
-        windows = _positive(self.n_windows or max(3, -(-m // H)), "n_windows")
+        windows = _positive(self.n_windows or max(4, -(-m // H)), "n_windows")
         Y = _as_panel(Y)
         Y = Y[:, -(self.max_history or max(750, 20 * m)):]
         S = Y.shape[0]
