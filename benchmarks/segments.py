@@ -12,8 +12,10 @@ days since the first purchase x holdout days).
 * Superstore: to 2018-12-31, then 2019.
 * Groceries (member, date): to 2015-06-30, then to the end (2015-12-30); amount = items.
 
-Reports per history: MAE per customer, total bias, Spearman rho per predictor; the mean
-holdout purchases per segment; and the engine's P(alive) range per segment.
+Reports per history: MAE per customer, total bias, Spearman rho and Poisson deviance (a
+proper score for expected counts: inf when a predictor says 0 to a customer who buys) per
+predictor; the mean holdout purchases per segment; and the engine's P(alive) range per
+segment.
 
     benchmarks/.venv/bin/python benchmarks/segments.py --data ../shared/data
 """
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from engine.segments import SEGMENTS, segment_customers
+from engine.segments.choice import poisson_deviance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,6 +118,7 @@ def run(name: str, orders: pd.DataFrame, cal_end: str, holdout_end: str) -> None
     parts = ", ".join(f"{k} x{v:.3f}" for k, v in table.attrs["total_parts"].items())
     print(f"{len(calibration):,} calibration orders, {len(table):,} customers, "
           f"{actual.sum():,.0f} holdout purchase days; engine model {table.attrs['repeat_model']}"
+          f" (prior weight {table.attrs['prior_weight']:g})"
           f", total scale x{table.attrs['total_scale']:.3f} ({parts}), {seconds:.1f} s\n")
     cal = calibration.assign(day=calibration["created_at"].dt.normalize())
     cal = cal.drop_duplicates(["customer_id", "day"])[["customer_id", "day"]] \
@@ -123,13 +127,14 @@ def run(name: str, orders: pd.DataFrame, cal_end: str, holdout_end: str) -> None
     predictions |= lifetimes_peers(cal, cal_end, horizon, pd.Index(table["customer_id"]))
     best_peer = min(np.abs(p - actual).mean() for k, p in predictions.items() if k != "Shelfwise")
     print(f"| predictor | MAE / customer | vs best peer | total predicted (actual "
-          f"{actual.sum():,.0f}) | total bias | Spearman rho |")
-    print("|---|---:|---:|---:|---:|---:|")
+          f"{actual.sum():,.0f}) | total bias | Spearman rho | Poisson deviance / customer |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for label, pred in predictions.items():
         mae = np.abs(pred - actual).mean()
         rho = pd.Series(pred).rank().corr(pd.Series(actual).rank())
         print(f"| {label} | {mae:.4f} | {mae / best_peer - 1:+.1%} | {pred.sum():,.0f} | "
-              f"{pred.sum() / actual.sum() - 1:+.1%} | {rho:.3f} |")
+              f"{pred.sum() / actual.sum() - 1:+.1%} | {rho:.3f} | "
+              f"{poisson_deviance(pred, actual):.4f} |")
     per = table.groupby("segment").agg(
         customers=("customer_id", "size"), shopify=("shopify_rfm_group", "first"),
         repeat_rate=("actual", lambda s: (s > 0).mean()), purchases=("actual", "mean"),

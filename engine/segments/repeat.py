@@ -1,4 +1,4 @@
-"""Repeat-purchase models: BG/NBD and MBG/NBD, and the choice between them by a holdout.
+"""Repeat-purchase models: BG/NBD and MBG/NBD.
 
 BG/NBD (Fader, Hardie and Lee 2005): while alive a customer buys at a Poisson rate
 lambda ~ Gamma(r, alpha); after each repeat purchase they drop out with probability
@@ -193,8 +193,6 @@ class ModifiedBetaGeoModel(BetaGeoModel):
         hyp = special.hyp2f1(r, b + 1, a + b, t / (alpha + t))
         return b / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
-
-MODELS = (ModifiedBetaGeoModel, BetaGeoModel)
 
 
 def summary_arrays(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, ...]:  # noqa: N803

@@ -1,4 +1,4 @@
-"""Totals that follow the shop's recent level, season and growth; the holdout that picks the model.
+"""Totals that follow the shop's recent level, season and growth.
 
 A repeat-purchase model knows each customer's rhythm but assumes it never changes: it
 cannot see Christmas coming, a shop whose customers buy more each year, or a cohort that
@@ -26,12 +26,10 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.forecasting import forecast
-from engine.segments.repeat import MODELS, BetaGeoModel
-from engine.segments.rfm import customer_summary
+from engine.segments.repeat import BetaGeoModel
 
 MIN_WEEKS = 26  # history needed before the weekly forecast is trusted with the total
 SCALE_RANGE = (1 / 3, 3.0)  # the season may move the total this far, no further
-MIN_HOLDOUT_CUSTOMERS = 30
 RECENT_WEEKS = 13  # the recent level and the pace of customers to come: the last quarter
 
 
@@ -139,37 +137,3 @@ def _weekly_counts(clean: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | N
         return None
     return counts.iloc[1:].reset_index(drop=True)  # the oldest week is partial
 
-
-def choose_model(clean: pd.DataFrame, as_of: pd.Timestamp,
-                 horizon_days: float) -> type[BetaGeoModel]:
-    """The model class whose customer shares fit best a holdout at the end of the history.
-
-    The last stretch of history (the horizon, at most a third of the history) is held out;
-    each model, fitted on the rest, predicts every customer's purchase days in it. Both
-    predictions are scaled to the actual total (the total is the season's job), and the
-    smaller mean absolute error wins. MBG/NBD when the history is too short to tell.
-    """
-    span = (as_of - clean["day"].min()).days
-    held = int(min(horizon_days, span / 3))
-    if held < 7:
-        return MODELS[0]
-    cut = as_of - pd.Timedelta(days=held)
-    before = clean[clean["day"] <= cut]
-    summary = customer_summary(before, cut)
-    if len(summary) < MIN_HOLDOUT_CUSTOMERS:
-        return MODELS[0]
-    after = clean[(clean["day"] > cut) & clean["customer_id"].isin(summary.index)]
-    actual = after.drop_duplicates(["customer_id", "day"]).groupby("customer_id").size()
-    actual = actual.reindex(summary.index, fill_value=0).to_numpy(float)
-    if actual.sum() == 0:
-        return MODELS[0]
-    x, t_x, big_t = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
-    best, best_error = MODELS[0], np.inf
-    for kind in MODELS:
-        predicted = kind().fit(x, t_x, big_t).expected_purchases(held, x, t_x, big_t)
-        if not predicted.sum() > 0:
-            continue
-        error = float(np.mean(np.abs(predicted * actual.sum() / predicted.sum() - actual)))
-        if error < best_error - 1e-12:
-            best, best_error = kind, error
-    return best

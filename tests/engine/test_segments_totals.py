@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.segments import ModifiedBetaGeoModel, segment_customers
+from engine.segments import segment_customers
+from engine.segments.choice import choose_model
 from engine.segments.orders import clean_orders
 from engine.segments.rfm import customer_summary
 from engine.segments.totals import SCALE_RANGE, recent_level, total_scale
@@ -37,7 +38,7 @@ def fitted(orders):
     clean, as_of, _ = clean_orders(orders, None)
     summary = customer_summary(clean, as_of)
     x, t_x, big_t = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
-    model = ModifiedBetaGeoModel().fit(x, t_x, big_t)
+    model = choose_model(clean, as_of, 90).fit(x, t_x, big_t)
     return clean, as_of, model, float(model.expected_purchases(90, x, t_x, big_t).sum())
 
 
