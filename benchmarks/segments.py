@@ -118,7 +118,6 @@ def run(name: str, orders: pd.DataFrame, cal_end: str, holdout_end: str) -> None
     parts = ", ".join(f"{k} x{v:.3f}" for k, v in table.attrs["total_parts"].items())
     print(f"{len(calibration):,} calibration orders, {len(table):,} customers, "
           f"{actual.sum():,.0f} holdout purchase days; engine model {table.attrs['repeat_model']}"
-          f" (prior weight {table.attrs['prior_weight']:g})"
           f", total scale x{table.attrs['total_scale']:.3f} ({parts}), {seconds:.1f} s\n")
     cal = calibration.assign(day=calibration["created_at"].dt.normalize())
     cal = cal.drop_duplicates(["customer_id", "day"])[["customer_id", "day"]] \

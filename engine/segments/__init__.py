@@ -2,9 +2,9 @@
 
 One entry point, `segment_customers`, serves the command line, Excel and the app. Under it:
 `orders` (input sanity), `rfm` (`RFMSegmenter`: scores), `vocabulary` (the eight names, the
-grid, Shopify's rfmGroup), `repeat` (`BetaGeoModel`, `ModifiedBetaGeoModel`), `choice` (the
-MBG/NBD fit chosen on a holdout) and `totals` (totals that follow the recent level, season
-and growth).
+grid, Shopify's rfmGroup), `repeat` (`BetaGeoModel`, `ModifiedBetaGeoModel`), `pareto`
+(`ParetoNBDModel`), `choice` (MBG/NBD or Pareto/NBD, chosen on a holdout) and `totals`
+(totals that follow the recent level, season and growth).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.segments.choice import choose_model
 from engine.segments.orders import clean_orders
+from engine.segments.pareto import ParetoNBDModel
 from engine.segments.repeat import BetaGeoModel, ModifiedBetaGeoModel
 from engine.segments.rfm import RFMSegmenter, customer_summary
 from engine.segments.totals import total_scale
@@ -26,8 +27,8 @@ SEGMENT_COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "r_sc
                    "m_score", "segment", "shopify_rfm_group", "p_alive", "expected_purchases"]
 
 __all__ = ["SEGMENTS", "SEGMENT_COLUMNS", "SEGMENT_GRID", "SHOPIFY_RFM_GROUP", "BetaGeoModel",
-           "ModifiedBetaGeoModel", "RFMSegmenter", "customer_summary", "name_segments",
-           "segment_customers"]
+           "ModifiedBetaGeoModel", "ParetoNBDModel", "RFMSegmenter", "customer_summary",
+           "name_segments", "segment_customers"]
 
 
 def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: float = 90,
@@ -58,8 +59,8 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
         `customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
         shopify_rfm_group, p_alive, expected_purchases`, one row per customer, sorted by
         customer id. `expected_purchases` counts purchase days in the next `horizon_days`.
-        `attrs` holds `repeat_model` (the model's name), `prior_weight` (its prior's
-        weight, chosen on a holdout), `total_scale` (the factor on the model's total),
+        `attrs` holds `repeat_model` (the model's name, MBG/NBD or Pareto/NBD, chosen on a
+        holdout), `total_scale` (the factor on the model's total),
         `total_parts` (its two estimates, `recent level` and `season and growth`, as
         factors) and `left_out_no_customer` (rows without a customer id).
 
@@ -76,7 +77,7 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
     clean, as_of_day, _ = clean_orders(orders, segmenter.as_of_)
     summary = segmenter.summary_
     x, t_x, big_t = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
-    model = choose_model(clean, as_of_day, horizon).fit(x, t_x, big_t)
+    model = choose_model(clean, as_of_day, horizon)().fit(x, t_x, big_t)
     p_alive = model.probability_alive(x, t_x, big_t)
     expected = model.expected_purchases(horizon, x, t_x, big_t)
     scale, parts = total_scale(clean, as_of_day, horizon, model, float(expected.sum())) \
@@ -85,8 +86,7 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
     table["p_alive"] = p_alive
     table["expected_purchases"] = expected * scale
     out = table.reset_index()[SEGMENT_COLUMNS]
-    out.attrs.update(repeat_model=model.name, prior_weight=model.prior_weight,
-                     total_scale=scale, total_parts=parts,
+    out.attrs.update(repeat_model=model.name, total_scale=scale, total_parts=parts,
                      left_out_no_customer=segmenter.left_out_)
     return out
 

@@ -48,6 +48,7 @@ class BetaGeoModel(BaseEstimator):
     """
 
     name = "BG/NBD"
+    PARAMS = ("r", "alpha", "a", "b")
 
     def __init__(self, *, prior_weight: float = 1.0):
         self.prior_weight = prior_weight
@@ -72,7 +73,8 @@ class BetaGeoModel(BaseEstimator):
         weight = self.prior_weight
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
             raise InputError(f"prior_weight must be a number >= 0, got {weight!r}")
-        self.params_, self.log_likelihood_ = _fit(self._loglik, x, t_x, big_t, float(weight))
+        self.params_, self.log_likelihood_ = fit_summaries(
+            self._loglik, x, t_x, big_t, float(weight), self.PARAMS, self._prior_centre(x, big_t))
         return self
 
     def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:  # noqa: N803
@@ -101,6 +103,11 @@ class BetaGeoModel(BaseEstimator):
         approx = self.params_["r"] / self.params_["alpha"] * t
         ok = np.isfinite(value) & (value >= 0) & (value <= approx + 1e-9)
         return np.where(ok, value, approx)
+
+    @staticmethod
+    def _prior_centre(x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+        """Log parameters the prior pulls towards: r = 1, alpha = days per repeat, a = 1, b = 3."""
+        return np.log([1.0, days_per_repeat(x, big_t), 1.0, 3.0])
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
@@ -206,28 +213,32 @@ def summary_arrays(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, ..
     return x, t_x, big_t
 
 
-def _fit(loglik, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray,
-         prior_weight: float) -> tuple[dict[str, float], float]:
+def days_per_repeat(x: np.ndarray, big_t: np.ndarray) -> float:
+    """Pooled days per repeat purchase: the scale the priors start from."""
+    return (float(np.sum(big_t)) + 1.0) / (float(np.sum(x)) + 1.0)
+
+
+def fit_summaries(loglik, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray,
+                  prior_weight: float, names: tuple[str, ...],
+                  start: np.ndarray) -> tuple[dict[str, float], float]:
+    """Maximum a posteriori fit of `loglik` on log parameters, prior centred on `start`."""
     # customers with the same (x, t_x, T) share one likelihood term
     keys, weights = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_counts=True)
     ux, ut, u_big_t = keys[:, 0], keys[:, 1], keys[:, 2]
     n = float(weights.sum())
     w = weights.astype(float)
-    days_per_repeat = (float(np.sum(big_t)) + 1.0) / (float(np.sum(x)) + 1.0)
-    start = np.log([1.0, days_per_repeat, 1.0, 3.0])
 
     def objective(theta):
         shrink = theta - start
         log_post = loglik(theta, ux, ut, u_big_t, w) - prior_weight * float(shrink @ shrink)
         return -log_post / n if np.isfinite(log_post) else 1e300
 
-    bounds = [(-12.0, 12.0)] * 4
+    bounds = [(-12.0, 12.0)] * len(start)
     best = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
     if not best.success:  # retry from the optimizer's best point with a derivative-free method
         retry = optimize.minimize(objective, best.x, method="Nelder-Mead",
                                   options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-10})
         best = retry if retry.fun < best.fun else best
     theta = np.clip(best.x, -12.0, 12.0)
-    r, alpha, a, b = np.exp(theta)
     value = loglik(theta, ux, ut, u_big_t, w) / n
-    return {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}, value
+    return dict(zip(names, np.exp(theta).tolist(), strict=True)), value

@@ -1,29 +1,32 @@
-"""The MBG/NBD fit chosen on a holdout, and the Poisson deviance that judges it."""
+"""The repeat-purchase model chosen on a holdout (MBG/NBD or Pareto/NBD), and the deviance
+that judges it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from engine.segments import ModifiedBetaGeoModel, segment_customers
-from engine.segments.choice import PRIOR_WEIGHTS, choose_model, poisson_deviance
+from engine.segments import ModifiedBetaGeoModel, ParetoNBDModel, segment_customers
+from engine.segments.choice import MODELS, choose_model, poisson_deviance
 from engine.segments.orders import clean_orders
 
 START = pd.Timestamp("2023-01-01")
 
 
-def shop(n=600, days=540, seed=4, same_rate=False):
-    """Customers with Poisson rates who never leave; `same_rate`: every customer buys at one
-    rate (past buying then says nothing about who buys next)."""
+def shop(n=600, days=540, seed=4, leave="purchase"):
+    """Customers with Poisson rates who leave either right after a purchase (MBG/NBD's
+    story, 1 in 4) or after an exponential lifetime (Pareto/NBD's, 200 days on average)."""
     rng = np.random.default_rng(seed)
-    rates = np.full(n, 1 / 40) if same_rate else rng.gamma(0.5, 1 / 20, size=n)
     rows = []
     for c, start in enumerate(rng.integers(0, days // 2, size=n)):
+        rate = rng.gamma(0.7, 1 / 14)
+        end = start + rng.exponential(200.0) if leave == "time" else np.inf
         t = float(start)
-        while t < days:
+        while t < min(days, end):
             rows.append((f"c{c}", START + pd.Timedelta(days=int(t)), 10.0))
-            t += rng.exponential(1 / rates[c])
+            if leave == "purchase" and rng.random() < 0.25:
+                break
+            t += rng.exponential(1 / rate)
     return pd.DataFrame(rows, columns=["customer_id", "created_at", "amount"])
 
 
@@ -40,43 +43,26 @@ def test_poisson_deviance_is_smallest_for_the_true_means():
     assert poisson_deviance(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
 
 
-def test_short_or_small_histories_take_the_default_fit():
+def test_short_or_small_histories_take_mbgnbd():
     for orders in (shop(n=20), shop(days=15)):
         clean, as_of, _ = clean_orders(orders, None)
-        model = choose_model(clean, as_of, 90)
-        assert isinstance(model, ModifiedBetaGeoModel)
-        assert model.prior_weight == PRIOR_WEIGHTS[0] and not hasattr(model, "params_")
+        assert choose_model(clean, as_of, 90) is ModifiedBetaGeoModel
 
 
-def test_the_choice_is_one_of_the_candidates_and_reported():
-    orders = shop()
-    clean, as_of, _ = clean_orders(orders, None)
-    model = choose_model(clean, as_of, 60)
-    assert model.prior_weight in PRIOR_WEIGHTS
+def test_the_holdout_tells_the_two_stories_apart():
+    chosen = {}
+    for leave in ("purchase", "time"):
+        orders = shop(n=3000, leave=leave, seed=11)
+        clean, as_of, _ = clean_orders(orders, None)
+        chosen[leave] = choose_model(clean, as_of, 90)
+    assert chosen == {"purchase": ModifiedBetaGeoModel, "time": ParetoNBDModel}
+
+
+def test_the_chosen_model_is_reported_and_one_time_buyers_fade():
+    orders = shop(leave="time")
     table = segment_customers(orders, horizon_days=60)
-    assert table.attrs["repeat_model"] == "MBG/NBD"
-    assert table.attrs["prior_weight"] == model.prior_weight
-
-
-def spread_of_recent_customers(orders):
-    table = segment_customers(orders, horizon_days=60, seasonal=False)
-    recent = table.loc[table["recency_days"] < 30, "expected_purchases"]
-    return recent.std() / recent.mean(), table
-
-
-def test_customers_alike_get_flat_shares_and_unlike_ones_do_not():
-    """One rate for all: the data alone (no prior) wins and expectations hardly differ
-    (the default prior's pull towards differences would spread them by about 5 %)."""
-    spread, table = spread_of_recent_customers(shop(same_rate=True, n=800))
-    assert table.attrs["prior_weight"] == 0.0 and spread < 0.02
-    assert table["p_alive"].min() > 0.5
-    spread, _ = spread_of_recent_customers(shop(n=800))
-    assert spread > 0.5
-
-
-@pytest.mark.parametrize("weight", PRIOR_WEIGHTS)
-def test_every_candidate_fit_is_finite_on_a_tiny_history(weight):
-    model = ModifiedBetaGeoModel(prior_weight=weight).fit([0, 1, 0, 3], [0, 5, 0, 40],
-                                                          [10, 20, 30, 60])
-    assert all(np.isfinite(v) and v > 0 for v in model.params_.values())
-    assert np.isfinite(model.expected_purchases(30, [0, 1], [0, 5], [10, 20])).all()
+    clean, as_of, _ = clean_orders(orders, None)
+    kind = choose_model(clean, as_of, 60)
+    assert kind in MODELS and table.attrs["repeat_model"] == kind.name
+    once = table[table["frequency"] == 1].sort_values("recency_days")
+    assert once["p_alive"].iloc[0] > once["p_alive"].iloc[-1]

@@ -38,7 +38,7 @@ def fitted(orders):
     clean, as_of, _ = clean_orders(orders, None)
     summary = customer_summary(clean, as_of)
     x, t_x, big_t = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
-    model = choose_model(clean, as_of, 90).fit(x, t_x, big_t)
+    model = choose_model(clean, as_of, 90)().fit(x, t_x, big_t)
     return clean, as_of, model, float(model.expected_purchases(90, x, t_x, big_t).sum())
 
 
