@@ -145,7 +145,8 @@ def run(name: str, series: list[dict], features: set[str], candidates: tuple,
             rule = weekday_rule(s["y"], test, ratio)
             base = cost(y, np.full(len(y), saa), cu, co).mean()
             row = {"dataset": name, "series": s["id"], "sl": ratio,
-                   "choice": model.choice_[s["id"]], "fit_seconds": fit_s}
+                   "choice": model.choice_[s["id"]], "fit_seconds": fit_s,
+                   "weights": " ".join(f"{k}={w:.1f}" for k, w in model.weights_.items())}
             for method, qq in (("shelfwise", q), ("saa", np.full(len(y), saa)),
                                ("weekday_rule", rule), ("sq_plan", np.full(len(y), sq))):
                 c = cost(y, qq, cu, co).mean()
@@ -192,7 +193,7 @@ def main() -> None:
                         help="feature sets separated by ';'")
     parser.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES))
     parser.add_argument("--sl", help="service levels to run, e.g. 0.9,0.5 (default all)")
-    parser.add_argument("--selection", default="item")
+    parser.add_argument("--selection", default="blend", choices=("blend", "item", "all"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/perishables_bench.csv"))
     parser.add_argument("--timing", action="store_true")
     args = parser.parse_args()
@@ -217,6 +218,7 @@ def main() -> None:
             print(f"\nfeatures: {fs}")
             print(summary(t).round(3))
             print(t.groupby(["dataset", "choice"]).size())
+            print(t.groupby(["dataset", "sl"])["weights"].first().to_string())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""The newsvendor estimator: per item, the demand quantile at the critical ratio, with the
-learner chosen by its cost on the latest days of the history (time order, no shuffling)."""
+"""The newsvendor estimator: per item, the demand quantile at the critical ratio, from a
+weighted blend of learners whose weights are set by their cost on the latest days of the
+history (time order, no shuffling), pooled across items."""
 
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -27,8 +29,11 @@ CANDIDATES = {
     "sample_average": SampleAverage, "forest": ForestWeighted, "neighbours": NeighboursWeighted,
     "boosting": QuantileBoosting, "pooled": PooledBoosting,
 }
-#: "blend": the mean of the learned quantiles of the other candidates (no sample average).
+#: "blend": a weighted mean of the other candidates' quantities, the weights chosen by their
+#: validation cost pooled across items (`NewsvendorRegressor.weights_`).
 BLEND = "blend"
+#: The blend's weights are multiples of this step and sum to 1 (each learner alone included).
+BLEND_STEP = 0.1
 #: Per-item boosting ("boosting") is left out by default: it was the choice for at most 1 of 95
 #: bakery series yet took a third of the planning time; the pooled boosting learns the same
 #: quantile across items.
@@ -53,15 +58,21 @@ class NewsvendorRegressor(BaseEstimator):
         Learners to choose from (keys of `CANDIDATES`).
     validation_share : float, default=0.25
         Share of each item's latest rows on which the candidates are compared.
-    selection : {"item", "all"}, default="item"
-        Choose a learner per item, or one for all items (by total relative cost).
+    selection : {"blend", "item", "all"}, default="blend"
+        "blend": every item gets the blend (`weights_`), whose weights minimise the
+        validation cost relative to the sample average's, averaged over items. Choosing a
+        learner per item ("item") follows the noise of a few months of one item's days
+        (YAZ: 7 series of 140 validation days); pooling the evidence does not, and a single
+        learner is one corner of the weight grid. "all": one learner for all items.
     random_state : int, default=0
         Seed of the tree learners.
 
     Attributes
     ----------
     choice_ : dict of item to str
-        The learner chosen per item.
+        The learner chosen per item ("blend" for the blend).
+    weights_ : dict of str to float
+        Weight of each learner in the blend (sums to 1).
     validation_cost_ : DataFrame
         Mean newsvendor cost (underage = ratio, overage = 1 - ratio) per item and learner
         on the validation days.
@@ -73,13 +84,13 @@ class NewsvendorRegressor(BaseEstimator):
     >>> y = 10.0 + 10.0 * X["x"].to_numpy() + rng.normal(0, 1, 200)
     >>> model = NewsvendorRegressor(0.9, candidates=("sample_average", "forest")).fit(X, y)
     >>> q = model.predict(pd.DataFrame({"lag_level": [10.0, 10.0], "x": [0, 1]}))
-    >>> bool(q[1] - q[0] > 8), model.choice_
-    (True, {'all': 'forest'})
+    >>> bool(q[1] - q[0] > 8), model.choice_, model.weights_
+    (True, {'all': 'blend'}, {'sample_average': 0.0, 'forest': 1.0})
     """
 
     def __init__(self, critical_ratio: float | Mapping = 0.5, *,
                  candidates: Sequence[str] = DEFAULT_CANDIDATES, validation_share: float = 0.25,
-                 selection: str = "item", random_state: int = 0):
+                 selection: str = "blend", random_state: int = 0):
         self.critical_ratio = critical_ratio
         self.candidates = candidates
         self.validation_share = validation_share
@@ -87,8 +98,9 @@ class NewsvendorRegressor(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: pd.DataFrame, y, groups=None) -> NewsvendorRegressor:
-        """Compare the learners on each item's latest days, then refit the chosen one (and
-        the forest, for the demand distribution) on the item's latest `MAX_ROWS` rows.
+        """Compare the learners on each item's latest days, set the blend's weights, then
+        refit what each item uses (and the forest, for the demand distribution) on the
+        item's latest `MAX_ROWS` rows.
 
         Parameters
         ----------
@@ -104,8 +116,8 @@ class NewsvendorRegressor(BaseEstimator):
         if unknown or not self.candidates:
             raise InputError(f"unknown candidates {sorted(unknown)}; choose from "
                              f"{sorted(CANDIDATES)}")
-        if self.selection not in ("item", "all"):
-            raise InputError("selection must be 'item' or 'all'")
+        if self.selection not in ("blend", "item", "all"):
+            raise InputError("selection must be 'blend', 'item' or 'all'")
         if not 0 < self.validation_share < 1:
             raise InputError("validation_share must be between 0 and 1")
         X = pd.DataFrame(X).reset_index(drop=True).astype(float)
@@ -150,20 +162,26 @@ class NewsvendorRegressor(BaseEstimator):
 
         From the item's chosen learner when it weighs past days (the sample, the forest or
         the nearest days), so the quantity and its expected sales, waste and lost sales come
-        from one distribution; else from the forest (the sample when it has too few days).
+        from one distribution; for the blend, its parts that weigh past days mixed by their
+        blend weights; else from the forest (the sample when it has too few days).
         """
         check_is_fitted(self, "models_")
         X, groups = self._rows(X, groups)
         out = [None] * len(X)
         for g in pd.unique(groups):
             r = np.flatnonzero(groups == g)
-            chosen = self.models_[g].get(self.choice_.get(g))
-            model = chosen if hasattr(chosen, "weights") else (
-                self.models_[g].get("forest") or self.models_[g].get("sample_average"))
-            w = model.weights(X.iloc[r])
-            w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+            models = self.models_[g]
+            key = self.choice_.get(g)
+            mix = {k: w for k, w in self.weights_.items() if w > 0} if key == BLEND else \
+                {key: 1.0}
+            mix = {k: w for k, w in mix.items() if hasattr(models.get(k), "weights")} or \
+                {("forest" if "forest" in models else "sample_average"): 1.0}
+            w = sum(share * _normalised(models[k].weights(X.iloc[r]))
+                    for k, share in mix.items())
+            values = models[next(iter(mix))].y_
+            w = _normalised(w)
             for i, row in enumerate(r):
-                out[row] = (model.y_, w[i])
+                out[row] = (values, w[i])
         return out
 
     # -- internals -------------------------------------------------------------------
@@ -176,19 +194,59 @@ class NewsvendorRegressor(BaseEstimator):
             raise InputError(f"items not seen in fit: {sorted(map(str, missing))[:5]}")
         return X, groups
 
+    def _keys(self) -> list[str]:
+        """The candidates compared in validation: the blend too when it may be chosen."""
+        keys = list(self.candidates)
+        return keys + [BLEND] if self.selection == "blend" and BLEND not in keys else keys
+
+    def _parts(self) -> list[str]:
+        return [k for k in self.candidates if k != BLEND] or ["sample_average"]
+
     def _validate(self, X, y, early, late) -> pd.DataFrame:
         checked = [g for g in self.items_ if len(late[g])]
-        costs = pd.DataFrame(np.nan, index=self.items_, columns=list(self.candidates))
+        keys = self._keys()
+        costs = pd.DataFrame(np.nan, index=self.items_, columns=keys)
+        parts = self._parts()
+        learned = [k for k in parts if k != "sample_average"] or parts
+        self.weights_ = {k: (1.0 / len(learned) if k in learned else 0.0) for k in parts}
         if not checked:
             return costs
         models, pooled = {}, {}
         self._fit_models(X, y, {g: early[g] for g in checked},
-                         {g: self._needs(self.candidates) for g in checked}, models, pooled)
+                         {g: self._needs(keys) for g in checked}, models, pooled)
+        preds = {g: {k: self._predict(g, k, X.iloc[late[g]], models, pooled) for k in parts}
+                 for g in checked}
+        if BLEND in keys:
+            self.weights_ = self._learn_weights(preds, {g: y[late[g]] for g in checked})
         for g in checked:
-            for key in self.candidates:
-                q = self._predict(g, key, X.iloc[late[g]], models, pooled)
+            for key in keys:
+                q = preds[g][key] if key in preds[g] else \
+                    self._predict(g, key, X.iloc[late[g]], models, pooled)
                 costs.loc[g, key] = pinball_cost(y[late[g]], q, self.ratio_[g])
         return costs
+
+    def _learn_weights(self, preds: dict, actual: dict) -> dict:
+        """The blend's weights: on a grid over the simplex, those with the least validation
+        cost relative to each item's sample-average cost (else its best learner's), averaged
+        over items. Relative costs weigh a small item like a large one, as the coefficient of
+        prescriptiveness does."""
+        parts = self._parts()
+        grid = _simplex(len(parts), BLEND_STEP)
+        total, counted = np.zeros(len(grid)), 0
+        for g, y in actual.items():
+            r = self.ratio_[g]
+            diff = y[None, :] - grid @ np.stack([preds[g][k] for k in parts])
+            cost = np.where(diff > 0, r * diff, (r - 1.0) * diff).mean(axis=1)
+            own = [pinball_cost(y, preds[g][k], r) for k in parts]
+            scale = own[parts.index("sample_average")] if "sample_average" in parts else \
+                min(own)
+            if scale > 0:
+                total += cost / scale
+                counted += 1
+        if not counted:
+            return self.weights_
+        best = grid[int(np.argmin(total))]
+        return {k: float(w) for k, w in zip(parts, best, strict=True)}
 
     def _choose(self, costs: pd.DataFrame) -> dict:
         fallback = "sample_average" if "sample_average" in self.candidates else \
@@ -198,6 +256,9 @@ class NewsvendorRegressor(BaseEstimator):
             total = costs.div(scale, axis=0).mean(axis=0, skipna=True)
             best = total.idxmin() if total.notna().any() else fallback
             return {g: best for g in self.items_}
+        if self.selection == "blend":
+            return {g: (BLEND if costs.loc[g].notna().any() else fallback)
+                    for g in self.items_}
         return {g: (costs.loc[g].idxmin() if costs.loc[g].notna().any() else fallback)
                 for g in self.items_}
 
@@ -215,24 +276,28 @@ class NewsvendorRegressor(BaseEstimator):
                     continue
                 models[g][key] = self._make(key).fit(X.iloc[r], y[r], self.ratio_[g])
         for ratio in {self.ratio_[g] for g in rows}:
-            use = [g for g in rows if self.ratio_[g] == ratio and len(rows[g]) >= MIN_ROWS and
-                   "pooled" in (wanted[g] if isinstance(wanted[g], list) else [wanted[g]])]
-            if use:
+            # fitted on every item of the ratio, as in validation, whoever uses it
+            use = [g for g in rows if self.ratio_[g] == ratio and len(rows[g]) >= MIN_ROWS]
+            if any("pooled" in (wanted[g] if isinstance(wanted[g], list) else [wanted[g]])
+                   for g in use):
                 r = np.concatenate([rows[g] for g in use])
                 pooled[ratio] = self._make("pooled").fit(X.iloc[r], y[r], ratio)
 
     def _needs(self, keys) -> list[str]:
-        """The learners to fit for `keys`: a blend needs its parts."""
-        parts = [k for k in self.candidates if k not in ("sample_average", BLEND)]
+        """The learners to fit for `keys`: a blend needs its parts of non-zero weight."""
+        weights = getattr(self, "weights_", None) or dict.fromkeys(self._parts(), 1.0)
+        parts = [k for k, w in weights.items() if w > 0]
         out = [k for k in keys if k != BLEND] + (parts if BLEND in keys else [])
         return list(dict.fromkeys(out)) or ["sample_average"]
 
     def _predict(self, g, key, X, models, pooled):
         if key == BLEND:
-            parts = [k for k in self.candidates if k not in ("sample_average", BLEND)
-                     and (k in models[g] or (k == "pooled" and self.ratio_[g] in pooled))]
-            if parts:
-                return np.mean([self._predict(g, k, X, models, pooled) for k in parts], axis=0)
+            weights = {k: w for k, w in self.weights_.items() if w > 0 and (
+                k in models[g] or (k == "pooled" and self.ratio_[g] in pooled))}
+            if weights:
+                total = sum(weights.values())
+                return sum(w / total * self._predict(g, k, X, models, pooled)
+                           for k, w in weights.items())
             key = "sample_average"
         if key == "pooled" and self.ratio_[g] in pooled:
             return pooled[self.ratio_[g]].predict(X)
@@ -245,6 +310,18 @@ class NewsvendorRegressor(BaseEstimator):
         if "random_state" in inspect.signature(cls).parameters:
             return cls(random_state=self.random_state)
         return cls()
+
+
+def _normalised(weights: np.ndarray) -> np.ndarray:
+    return weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
+
+
+def _simplex(n: int, step: float) -> np.ndarray:
+    """Every weight vector of `n` non-negative multiples of `step` that sum to 1."""
+    m = int(round(1 / step))
+    rows = [c + (m - sum(c),) for c in itertools.product(range(m + 1), repeat=n - 1)
+            if sum(c) <= m]
+    return np.array(rows, dtype=float) / m
 
 
 def _ratio(critical_ratio, item) -> float:
