@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.segments import segment_customers
 from engine.segments.choice import choose_model
@@ -80,3 +82,28 @@ def test_nothing_bought_lately_gives_the_lowest_level_not_a_crash():
     table = segment_customers(quiet, as_of=last, horizon_days=90)
     assert table.attrs["total_parts"]["recent level"] == SCALE_RANGE[0]
     assert np.isfinite(table["expected_purchases"]).all()
+
+
+@st.composite
+def long_order_books(draw):
+    """Order books of 5 to 60 customers over 200 to 700 days (long enough for the totals)."""
+    days = draw(st.integers(200, 700))
+    n = draw(st.integers(5, 60))
+    rows = []
+    for c in range(n):
+        buys = draw(st.lists(st.integers(0, days), min_size=1, max_size=12))
+        rows += [(f"c{c}", START + pd.Timedelta(days=d), 5.0) for d in buys]
+    rows.append(("first", START, 1.0))
+    rows.append(("last", START + pd.Timedelta(days=days), 1.0))
+    return pd.DataFrame(rows, columns=["customer_id", "created_at", "amount"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(long_order_books(), st.sampled_from([7.0, 90.0, 365.0]))
+def test_property_totals_are_finite_bounded_and_order_free(orders, horizon):
+    out = segment_customers(orders, horizon_days=horizon)
+    assert np.isfinite(out["expected_purchases"]).all() and (out["expected_purchases"] >= 0).all()
+    assert SCALE_RANGE[0] <= out.attrs["total_scale"] <= SCALE_RANGE[1]
+    assert all(SCALE_RANGE[0] <= v <= SCALE_RANGE[1] for v in out.attrs["total_parts"].values())
+    again = segment_customers(orders.sample(frac=1, random_state=1), horizon_days=horizon)
+    pd.testing.assert_frame_equal(out, again)
