@@ -136,9 +136,12 @@ class AutoForecaster:
         self.groups_ = groups
         self.scale_ = scale
         self.validation_horizon_ = H
-        self._scaled_errors = _pooled_by_group(chosen_errors / self.scale_[:, None], groups)
+        scaled = chosen_errors / self.scale_[:, None]
+        self._scaled_errors = _pooled_by_group(scaled, groups)
         if self._scaled_errors[-1].size < MIN_POOLED_ERRORS:  # histories too short to validate
             self._scaled_errors[-1] = _with_period_changes(self._scaled_errors[-1], Y, scale)
+        self._window_errors = scaled.reshape(S, windows, H)
+        self.zero_share_ = _zero_share(Y, windows * H)
         self.error_growth_ = _error_growth(chosen_errors / self.scale_[:, None], windows, H)
         self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups,
                                                 self.scale_)
@@ -150,7 +153,10 @@ class AutoForecaster:
         Any `h` works: the model choice does not depend on it (a longer one recomputes the
         paths). Bounds are the forecast plus the group's validation-error quantiles times
         the series' scale, spread over the steps ahead as the validation errors grew with
-        the step (`error_growth_`: width grows as step ** error_growth_).
+        the step (`error_growth_`: width grows as step ** error_growth_). A series of
+        units that sold nothing in at least (100 - L) / 2 % of its recent periods
+        (`zero_share_`) gets the one-sided interval at level L: from 0 (its lower quantile
+        is zero anyway) to the L-quantile, so that its whole miss rate is not spent above.
         """
         if not hasattr(self, "mean_"):
             raise RuntimeError("AutoForecaster is not fitted yet: call fit() first")
@@ -162,9 +168,13 @@ class AutoForecaster:
         widen = (steps ** self.error_growth_ / profile.mean())[None, :]
         floor = np.where(self.nonnegative_[:, None], 0.0, -np.inf)
         for lv in sorted(level or []):
-            q_lo, q_hi = self._quantiles(lv)
-            lo = mean + (q_lo * self.scale_)[:, None] * widen
-            hi = mean + (q_hi * self.scale_)[:, None] * widen
+            alpha = 1 - lv / 100
+            q_lo, q_hi, q_one = self._quantiles([alpha / 2, 1 - alpha / 2, 1 - alpha])
+            one_sided = (self.nonnegative_ & (self.zero_share_ >= alpha / 2))[:, None]
+            lo = mean + (np.minimum(q_lo, 0.0) * self.scale_)[:, None] * widen
+            upper = np.maximum(np.where(one_sided[:, 0], q_one, q_hi), 0.0)
+            hi = mean + (upper * self.scale_)[:, None] * widen
+            lo = np.where(one_sided, 0.0, lo)
             out[f"lo_{_fmt(lv)}"] = np.maximum(np.minimum(lo, mean), floor)
             out[f"hi_{_fmt(lv)}"] = np.maximum(hi, mean)
         return out
@@ -182,20 +192,26 @@ class AutoForecaster:
         mean = _guard(np.vstack(means), Y, m, np.vstack(steady))
         return np.where(self.nonnegative_[:, None], np.maximum(mean, 0), mean)
 
-    def _quantiles(self, lv: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per series: the lower and upper scaled-error quantiles of its group for level lv."""
-        alpha = 1 - lv / 100
-        q_lo = np.zeros(len(self.groups_))
-        q_hi = np.zeros(len(self.groups_))
-        for g, errs in self._scaled_errors.items():
-            rows = self.groups_ == g if g >= 0 else slice(None)
-            if errs.size:
-                lo, hi = np.quantile(errs, [alpha / 2, 1 - alpha / 2])
-                if g < 0:
-                    q_lo[:], q_hi[:] = lo, hi
-                else:
-                    q_lo[rows], q_hi[rows] = lo, hi
-        return np.minimum(q_lo, 0.0), np.maximum(q_hi, 0.0)
+    def _quantiles(self, probs: list[float]) -> np.ndarray:
+        """Per series, its group's scaled-error quantiles at `probs`: shape (len(probs), S).
+
+        Each validation window's quantile, averaged with weight 1/k for the k-th most recent
+        window: its training history is the closest to the one the forecast is fitted on,
+        and one window with a sales peak (Christmas) does not set the width alone. Groups
+        with too few errors in every window take the panel's quantiles.
+        """
+        S = len(self.groups_)
+        panel = _window_quantiles(self._window_errors, probs)
+        if panel is None:  # histories too short to validate: pooled, with period changes
+            errs = self._scaled_errors[-1]
+            panel = np.quantile(errs, probs) if errs.size else np.zeros(len(probs))
+        out = np.repeat(np.asarray(panel, dtype=float)[:, None], S, axis=1)
+        for g in np.unique(self.groups_):
+            rows = self.groups_ == g
+            own = _window_quantiles(self._window_errors[rows], probs)
+            if own is not None:
+                out[:, rows] = own[:, None]
+        return out
 
     def _validation_errors(self, Y: np.ndarray, H: int, m: int, windows: int) -> np.ndarray:
         """(actual - forecast), shape (n_series, n_candidates, windows * H), NaN unscored."""
@@ -349,6 +365,28 @@ def _pooled_by_group(scaled: np.ndarray, groups: np.ndarray) -> dict[int, np.nda
         if errs.size >= MIN_POOLED_ERRORS:
             pooled[int(g)] = errs
     return pooled
+
+
+def _window_quantiles(errors: np.ndarray, probs: list[float]) -> np.ndarray | None:
+    """Quantiles at `probs` of (n_series, windows, H) errors: each window's own, averaged
+    with weight 1/k for the k-th most recent; None if no window has enough errors."""
+    found, weights = [], []
+    for w in range(errors.shape[1]):
+        errs = errors[:, w]
+        errs = errs[np.isfinite(errs)]
+        if errs.size >= MIN_POOLED_ERRORS:
+            found.append(np.quantile(errs, probs))
+            weights.append(1.0 / (w + 1))
+    return np.average(found, axis=0, weights=weights) if found else None
+
+
+def _zero_share(Y: np.ndarray, span: int) -> np.ndarray:
+    """Share of each series' observed periods among its last `span` with no sale (<= 0)."""
+    recent = Y[:, -span:]
+    seen = ~np.isnan(recent)
+    with _quiet():
+        share = np.where(seen, recent <= 0, False).sum(axis=1) / seen.sum(axis=1)
+    return np.nan_to_num(share)
 
 
 def _with_period_changes(errors: np.ndarray, Y: np.ndarray, scale: np.ndarray) -> np.ndarray:
