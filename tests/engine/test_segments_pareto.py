@@ -40,7 +40,7 @@ def test_the_integral_matches_adaptive_quadrature(p, alpha, q, beta, lo, width):
             epsrel=1e-10, limit=400, points=[knee] if lo < knee < lo + width else None)
     assume(exact > 1e-300 and error < 1e-7 * exact)  # where the reference itself is sure
     got = _log_integral(np.array([p]), alpha, q, beta, np.array([lo]), np.array([lo + width]))
-    assert np.exp(got[0]) == pytest.approx(exact, rel=1e-4)
+    assert np.exp(got[0]) == pytest.approx(exact, rel=2e-4)
     assert _log_integral(np.array([p]), alpha, q, beta, np.array([lo]),
                          np.array([lo]))[0] == -np.inf
 
