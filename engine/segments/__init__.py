@@ -60,9 +60,9 @@ def segment_customers(orders: pd.DataFrame, *, as_of: Any = None, horizon_days: 
         shopify_rfm_group, p_alive, expected_purchases`, one row per customer, sorted by
         customer id. `expected_purchases` counts purchase days in the next `horizon_days`.
         `attrs` holds `repeat_model` (the model's name, MBG/NBD or Pareto/NBD, chosen on a
-        holdout), `total_scale` (the factor on the model's total),
-        `total_parts` (its two estimates, `recent level` and `season and growth`, as
-        factors) and `left_out_no_customer` (rows without a customer id).
+        holdout), `total_scale` (the factor on the model's total), `total_parts` (its two
+        estimates, `recent level` and `season and growth`, as factors) and
+        `left_out_no_customer` (rows without a customer id).
 
     Examples
     --------

@@ -201,7 +201,6 @@ class ModifiedBetaGeoModel(BetaGeoModel):
         return b / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
 
-
 def summary_arrays(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, ...]:  # noqa: N803
     """Validated, broadcast float arrays of (frequency, recency, T)."""
     x, t_x, big_t = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, T))
