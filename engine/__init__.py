@@ -18,7 +18,8 @@ The functions a data person needs, each on plain DataFrames:
 ==================  ===============================================================
 
 and their estimators (`AutoForecaster`, `ReorderPolicy`, `UpsellRecommender`,
-`FraudScorer`, `RFMSegmenter`, `BetaGeoModel`, `ModifiedBetaGeoModel`, `AnomalyDetector`,
+`FraudScorer`, `RFMSegmenter`, `BetaGeoModel`, `ModifiedBetaGeoModel`, `ParetoNBDModel`,
+`AnomalyDetector`,
 `NewsvendorRegressor`). Bad input raises
 `InputError`, naming the row and column at fault.
 
@@ -61,6 +62,7 @@ _EXPORTS = {
     "score_orders": "engine.fraud", "FraudScorer": "engine.fraud",
     "segment_customers": "engine.segments", "RFMSegmenter": "engine.segments",
     "BetaGeoModel": "engine.segments", "ModifiedBetaGeoModel": "engine.segments",
+    "ParetoNBDModel": "engine.segments",
     "detect_anomalies": "engine.anomalies", "AnomalyDetector": "engine.anomalies",
     "plan_perishables": "engine.perishables", "NewsvendorRegressor": "engine.perishables",
 }
