@@ -19,9 +19,8 @@ The functions a data person needs, each on plain DataFrames:
 
 and their estimators (`AutoForecaster`, `ReorderPolicy`, `UpsellRecommender`,
 `FraudScorer`, `RFMSegmenter`, `BetaGeoModel`, `ModifiedBetaGeoModel`, `ParetoNBDModel`,
-`AnomalyDetector`,
-`NewsvendorRegressor`). Bad input raises
-`InputError`, naming the row and column at fault.
+`AnomalyDetector`, `NewsvendorRegressor`). Bad input raises `InputError`, naming the row
+and column at fault.
 
 Examples
 --------
