@@ -47,11 +47,8 @@ class AutoForecaster:
         three windows followed them too closely (M3 monthly: MASE 2.074 -> 2.021).
     chunk_size : int, default=256
         Series fitted together in one vectorised pass; the result does not depend on it.
-    min_train : int or None, default=None
-        Fewest observed periods a series needs before a validation origin to be scored
-        there; by default a season plus one (what the seasonal candidates need, so that
-        they are scored on the same windows as the rest), at least 8 and at most two
-        validation windows (26 for weeks: two-year weekly histories still validate).
+    min_train : int, default=8
+        Fewest observed periods a series needs before a validation origin to be scored there.
     max_history : int or None, default=None
         Most recent periods used; by default max(750, 20 seasons).
     combine_margin : float, default=0.03
@@ -86,7 +83,7 @@ class AutoForecaster:
 
     def __init__(self, horizon: int = 12, *, season_length: int = 1,
                  validation_horizon: int | None = None, n_windows: int | None = None,
-                 chunk_size: int = 256, min_train: int | None = None,
+                 chunk_size: int = 256, min_train: int = 8,
                  max_history: int | None = None, combine_margin: float = 0.03,
                  shrinkage: float = 300.0):
         self.horizon = horizon
@@ -217,7 +214,7 @@ class AutoForecaster:
         """(actual - forecast), shape (n_series, n_candidates, windows * H), NaN unscored."""
         S, T = Y.shape
         out = np.full((S, len(CANDIDATES), windows * H), np.nan)
-        min_train = _positive(self.min_train or max(8, min(m + 1, 2 * H)), "min_train")
+        min_train = _positive(self.min_train, "min_train")
         observed = np.cumsum(~np.isnan(Y), axis=1)
         for w in range(1, windows + 1):
             origin = T - w * H
