@@ -22,7 +22,7 @@ PLAN_COLUMNS = ["unique_id", "ds", "quantity", "critical_ratio", "expected_sales
 MODEL_NAMES = {"sample_average": "usual sales", "forest": "similar past days (forest)",
                "neighbours": "similar past days (nearest)", "boosting": "quantile boosting",
                "pooled": "quantile boosting across items",
-               "blend": "average of the learned models",
+               "blend": "weighted average of the learned models",
                "forecast": "forecast engine quantile"}
 #: Days of sales an item needs before its first sale counts as history.
 MIN_HISTORY = 7
