@@ -71,6 +71,12 @@ class AutoForecaster:
         Mean squared validation error of each series' forecast (per period).
     scale_ : ndarray
         Unit of each series' interval: its in-sample one-step naive MAE.
+    zero_share_ : ndarray
+        Share of each series' recent periods (the validation span) without a sale.
+    step_profile_ : ndarray
+        Interval width factor of each validated step ahead (mean 1).
+    error_growth_, tail_growth_ : float
+        Exponents p of |error| ~ step ** p over the validated steps and past them.
 
     Examples
     --------
@@ -140,6 +146,8 @@ class AutoForecaster:
         self._window_errors = scaled.reshape(S, windows, H)
         self.zero_share_ = _zero_share(Y, windows * H)
         self.error_growth_ = _error_growth(chosen_errors / self.scale_[:, None], windows, H)
+        self.step_profile_ = _step_profile(scaled, windows, H, self.error_growth_)
+        self.tail_growth_ = _tail_growth(self.step_profile_, self.error_growth_)
         self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups,
                                                 self.scale_)
         return self
@@ -150,19 +158,18 @@ class AutoForecaster:
         Any `h` works: the model choice does not depend on it (a longer one recomputes the
         paths). Bounds are the forecast plus the group's validation-error quantiles times
         the series' scale, spread over the steps ahead as the validation errors grew with
-        the step (`error_growth_`: width grows as step ** error_growth_). A series of
-        units that sold nothing in at least (100 - L) / 2 % of its recent periods
-        (`zero_share_`) gets the one-sided interval at level L: from 0 (its lower quantile
-        is zero anyway) to the L-quantile, so that its whole miss rate is not spent above.
+        the step (`step_profile_` over the validated steps, then step ** `tail_growth_`
+        beyond them). A series of units that sold nothing in at least (100 - L) / 2 % of
+        its recent periods (`zero_share_`) gets the one-sided interval at level L: from 0
+        (its lower quantile is zero anyway) to the L-quantile, so that its whole miss rate
+        is not spent above.
         """
         if not hasattr(self, "mean_"):
             raise RuntimeError("AutoForecaster is not fitted yet: call fit() first")
         h = _positive(self.horizon if h is None else h, "horizon")
         mean = self.mean_[:, :h] if h <= self.mean_.shape[1] else self._paths(h)
         out = {"mean": mean, "model": self.models_}
-        steps = np.arange(1, h + 1, dtype=float)
-        profile = np.arange(1, self.validation_horizon_ + 1, dtype=float) ** self.error_growth_
-        widen = (steps ** self.error_growth_ / profile.mean())[None, :]
+        widen = _widening(self.step_profile_, h, self.tail_growth_)[None, :]
         floor = np.where(self.nonnegative_[:, None], 0.0, -np.inf)
         for lv in sorted(level or []):
             alpha = 1 - lv / 100
@@ -405,6 +412,42 @@ def _error_growth(scaled: np.ndarray, windows: int, H: int) -> float:
     x = np.log(np.arange(1, H + 1))[ok]
     p = np.polyfit(x, np.log(by_step[ok]), 1)[0]
     return float(np.clip(p, 0.0, 1.0))
+
+
+def _step_profile(scaled: np.ndarray, windows: int, H: int, growth: float) -> np.ndarray:
+    """Mean |scaled error| at each step 1..H of the validation windows over their mean:
+    how much wider than average each step's interval is. Steps with too few errors to
+    measure follow step ** growth (the first steps are wider than that power law says:
+    a forecast already misses the next period by its noise)."""
+    steps = np.abs(scaled.reshape(scaled.shape[0], windows, H))
+    power = np.arange(1, H + 1, dtype=float) ** growth
+    power = power / power.mean()
+    with _quiet():
+        by_step = np.nanmean(steps, axis=(0, 1))
+        enough = np.isfinite(steps).sum(axis=(0, 1)) >= MIN_POOLED_ERRORS
+        measured = by_step / np.nanmean(np.where(enough, by_step, np.nan))
+    ok = enough & np.isfinite(measured) & (measured > 0)
+    return np.where(ok, measured, power) if ok.all() else power
+
+
+def _tail_growth(profile: np.ndarray, growth: float) -> float:
+    """Growth exponent past the validated steps: how the last half of the profile grew
+    (at least `growth`, at most 1), since errors often grow faster late than early."""
+    H = profile.size
+    steps = np.arange(H // 2, H + 1)
+    if H < 4 or not np.all(profile > 0):
+        return growth
+    slope = np.polyfit(np.log(steps), np.log(profile[steps - 1]), 1)[0]
+    return float(np.clip(slope, growth, 1.0))
+
+
+def _widening(profile: np.ndarray, h: int, growth: float) -> np.ndarray:
+    """Width factor of each of the h steps ahead: the validation profile, and beyond its
+    last step that step's factor grown as step ** growth (`tail_growth_`)."""
+    H = profile.size
+    steps = np.arange(1, h + 1, dtype=float)
+    beyond = profile[-1] * (steps / H) ** growth
+    return np.where(steps <= H, profile[np.minimum(steps, H).astype(int) - 1], beyond)
 
 
 def _residual_variance(errors, pooled, groups, scale) -> np.ndarray:
