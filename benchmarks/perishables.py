@@ -18,6 +18,7 @@ on the training days, like the study's models. References run in the same benchm
 
     python benchmarks/perishables.py                      # bakery + YAZ
     python benchmarks/perishables.py --datasets yaz --features calendar,lag
+    python benchmarks/perishables.py --datasets m5 --features calendar,lag,special  # tiny M5
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ def run(name: str, series: list[dict], features: set[str], candidates: tuple,
             base = cost(y, np.full(len(y), saa), cu, co).mean()
             row = {"dataset": name, "series": s["id"], "sl": ratio,
                    "choice": model.choice_[s["id"]], "fit_seconds": fit_s,
-                   "weights": " ".join(f"{k}={w:.1f}" for k, w in model.weights_.items())}
+                   "weights": " ".join(f"{k}={w:.1f}" for k, w in model.weights_.items())
+                   + f" factor={model.factor_:.2f}"}
             for method, qq in (("shelfwise", q), ("saa", np.full(len(y), saa)),
                                ("weekday_rule", rule), ("sq_plan", np.full(len(y), sq))):
                 c = cost(y, qq, cu, co).mean()

@@ -34,6 +34,11 @@ CANDIDATES = {
 BLEND = "blend"
 #: The blend's weights are multiples of this step and sum to 1 (each learner alone included).
 BLEND_STEP = 0.1
+#: Factors the blend's quantity may be multiplied by (1 included): learners fitted on past
+#: days see their own days' demand, so their quantiles sit too close to the middle (too low
+#: at high ratios, too high at low ones); the factor is set on the validation days. Nearest
+#: to 1 first, so that of equally good factors the smallest change is kept.
+BLEND_FACTORS = tuple(sorted(np.round(np.arange(0.8, 1.2001, 0.02), 2), key=lambda f: abs(f - 1)))
 #: Per-item boosting ("boosting") is left out by default: it was the choice for at most 1 of 95
 #: bakery series yet took a third of the planning time; the pooled boosting learns the same
 #: quantile across items.
@@ -73,6 +78,9 @@ class NewsvendorRegressor(BaseEstimator):
         The learner chosen per item ("blend" for the blend).
     weights_ : dict of str to float
         Weight of each learner in the blend (sums to 1).
+    factor_ : float
+        What the blend's weighted quantity is multiplied by (from `BLEND_FACTORS`, chosen
+        like the weights; 1.0 when nothing was validated).
     validation_cost_ : DataFrame
         Mean newsvendor cost (underage = ratio, overage = 1 - ratio) per item and learner
         on the validation days.
@@ -209,6 +217,7 @@ class NewsvendorRegressor(BaseEstimator):
         parts = self._parts()
         learned = [k for k in parts if k != "sample_average"] or parts
         self.weights_ = {k: (1.0 / len(learned) if k in learned else 0.0) for k in parts}
+        self.factor_ = 1.0
         if not checked:
             return costs
         models, pooled = {}, {}
@@ -217,7 +226,7 @@ class NewsvendorRegressor(BaseEstimator):
         preds = {g: {k: self._predict(g, k, X.iloc[late[g]], models, pooled) for k in parts}
                  for g in checked}
         if BLEND in keys:
-            self.weights_ = self._learn_weights(preds, {g: y[late[g]] for g in checked})
+            self._learn_blend(preds, {g: y[late[g]] for g in checked})
         for g in checked:
             for key in keys:
                 q = preds[g][key] if key in preds[g] else \
@@ -225,28 +234,39 @@ class NewsvendorRegressor(BaseEstimator):
                 costs.loc[g, key] = pinball_cost(y[late[g]], q, self.ratio_[g])
         return costs
 
-    def _learn_weights(self, preds: dict, actual: dict) -> dict:
-        """The blend's weights: on a grid over the simplex, those with the least validation
-        cost relative to each item's sample-average cost (else its best learner's), averaged
-        over items. Relative costs weigh a small item like a large one, as the coefficient of
-        prescriptiveness does."""
+    def _learn_blend(self, preds: dict, actual: dict) -> None:
+        """The blend's weights, then its factor: on a grid each (the simplex, then
+        `BLEND_FACTORS`), those with the least validation cost relative to each item's
+        sample-average cost (else its best learner's), averaged over items. Relative costs
+        weigh a small item like a large one, as the coefficient of prescriptiveness does."""
         parts = self._parts()
-        grid = _simplex(len(parts), BLEND_STEP)
-        total, counted = np.zeros(len(grid)), 0
+        scale = {}
         for g, y in actual.items():
-            r = self.ratio_[g]
-            diff = y[None, :] - grid @ np.stack([preds[g][k] for k in parts])
-            cost = np.where(diff > 0, r * diff, (r - 1.0) * diff).mean(axis=1)
-            own = [pinball_cost(y, preds[g][k], r) for k in parts]
-            scale = own[parts.index("sample_average")] if "sample_average" in parts else \
+            own = [pinball_cost(y, preds[g][k], self.ratio_[g]) for k in parts]
+            scale[g] = own[parts.index("sample_average")] if "sample_average" in parts else \
                 min(own)
-            if scale > 0:
-                total += cost / scale
-                counted += 1
+        counted = [g for g in actual if scale[g] > 0]
         if not counted:
-            return self.weights_
-        best = grid[int(np.argmin(total))]
-        return {k: float(w) for k, w in zip(parts, best, strict=True)}
+            return
+        grid = _simplex(len(parts), BLEND_STEP)
+        stacked = {g: np.stack([preds[g][k] for k in parts]) for g in counted}
+        best = self._least_cost({g: grid @ stacked[g] for g in counted}, actual, scale)
+        self.weights_ = {k: float(w) for k, w in zip(parts, grid[best], strict=True)}
+        blend = {g: grid[best] @ stacked[g] for g in counted}
+        factors = np.array(BLEND_FACTORS)
+        best = self._least_cost({g: factors[:, None] * blend[g][None, :] for g in counted},
+                                actual, scale)
+        self.factor_ = float(factors[best])
+
+    def _least_cost(self, quantities: dict, actual: dict, scale: dict) -> int:
+        """The row of every item's quantities (rows x days) whose cost relative to the
+        item's `scale`, averaged over items, is least (the first of equals)."""
+        total = 0.0
+        for g, q in quantities.items():
+            r = self.ratio_[g]
+            diff = actual[g][None, :] - q
+            total = total + np.where(diff > 0, r * diff, (r - 1.0) * diff).mean(axis=1) / scale[g]
+        return int(np.argmin(total))
 
     def _choose(self, costs: pd.DataFrame) -> dict:
         fallback = "sample_average" if "sample_average" in self.candidates else \
@@ -296,8 +316,8 @@ class NewsvendorRegressor(BaseEstimator):
                 k in models[g] or (k == "pooled" and self.ratio_[g] in pooled))}
             if weights:
                 total = sum(weights.values())
-                return sum(w / total * self._predict(g, k, X, models, pooled)
-                           for k, w in weights.items())
+                return self.factor_ * sum(w / total * self._predict(g, k, X, models, pooled)
+                                          for k, w in weights.items())
             key = "sample_average"
         if key == "pooled" and self.ratio_[g] in pooled:
             return pooled[self.ratio_[g]].predict(X)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from engine.errors import InputError
 from engine.perishables import NewsvendorRegressor, design
+from engine.perishables.estimator import BLEND_FACTORS
 
 PARTS = ("sample_average", "forest", "neighbours", "pooled")
 
@@ -65,18 +66,42 @@ def test_the_blend_costs_no_more_in_validation_than_any_one_learner(seed, ratio,
     assert set(model.weights_) == set(PARTS)
     assert (weights >= 0).all() and weights.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(weights * 10, np.round(weights * 10), atol=1e-9)
+    assert model.factor_ in BLEND_FACTORS
     rel = relative_cost(model)
     assert rel["blend"] <= rel[list(PARTS)].min() + 1e-9
     q = model.predict(X, g)
     assert np.isfinite(q).all() and (q >= 0).all()
 
 
-def test_a_blend_of_one_learner_is_that_learner():
+def test_a_blend_of_one_learner_is_that_learner_times_the_factor():
     X, y, g = shop({"bread": 30.0, "bun": 12.0})
     blend = NewsvendorRegressor(0.9, candidates=("forest",)).fit(X, y, g)
     alone = NewsvendorRegressor(0.9, candidates=("forest",), selection="item").fit(X, y, g)
     assert blend.weights_ == {"forest": 1.0} and alone.choice_["bread"] == "forest"
-    np.testing.assert_allclose(blend.predict(X, g), alone.predict(X, g))
+    np.testing.assert_allclose(blend.predict(X, g), blend.factor_ * alone.predict(X, g))
+
+
+def test_the_factor_lifts_a_blend_that_ran_short_on_the_latest_days():
+    """Demand that keeps growing: learners of past days plan too little on the latest days,
+    and the factor, set on those days, makes up part of it."""
+    rng = np.random.default_rng(2)
+    dates = pd.date_range("2024-01-01", periods=240)
+    Xs, ys, gs = [], [], []
+    for name, base in (("bread", 20.0), ("bun", 8.0)):
+        y = rng.poisson(base * (1 + np.arange(240) / 120)).astype(float)
+        rows = np.arange(8, 240)
+        Xs.append(design(y, dates, rows, rows - 1)[["dow_0", "month", "lag_level"]])
+        ys.append(y[rows])
+        gs += [name] * len(rows)
+    model = NewsvendorRegressor(0.5, candidates=("sample_average", "forest")).fit(
+        pd.concat(Xs), np.concatenate(ys), gs)
+    assert model.factor_ > 1.0
+
+
+def test_nothing_to_validate_leaves_the_factor_at_one():
+    X, y, g = shop({"bread": 30.0})
+    model = NewsvendorRegressor(0.5).fit(X.iloc[:20], y[:20], g[:20])
+    assert model.factor_ == 1.0 and model.choice_ == {"bread": "sample_average"}
 
 
 def test_expected_demand_of_a_blend_mixes_its_parts_that_weigh_past_days():
