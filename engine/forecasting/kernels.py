@@ -23,6 +23,10 @@ HW_ALPHAS = np.array([0.05, 0.15, 0.3, 0.5])
 HW_BETAS = np.array([0.02, 0.15])
 HW_GAMMAS = np.array([0.02, 0.15])
 HW_PHIS = np.array([0.95])
+#: A panel (a sales file) shorter than this many seasons gets its seasonal index's trend
+#: line fitted within phases (see `seasonal_index`); a longer one, one straight line (on
+#: M4 weekly's long files the plain line forecast better).
+FEW_SEASONS = 4
 
 
 def naive(Y: np.ndarray) -> np.ndarray:
@@ -290,7 +294,10 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
 
     Phase p is the position of a period within its season, counted so that the last
     column of the panel has phase m-1. Each period is compared with the straight line
-    through the span (so that a trend is not read as a season). Indices are shrunk toward
+    through the span (so that a trend is not read as a season); when the panel is shorter
+    than `FEW_SEASONS` seasons its slope is fitted within phases (so that a season is not
+    read as a trend: one Christmas at the end of a short span tilts a plain line). Indices
+    are shrunk toward
     1 by `prior_units` of demand, so that slow sellers do not get a season from noise, and
     phase by phase by the share of its deviation that noise could explain: the differences
     between a period and the same period a season earlier measure the noise, so a sharp
@@ -304,7 +311,11 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
     seen = ~np.isnan(part)
     with _quiet():
         mean = np.nanmean(part, axis=1, keepdims=True)
-        slope = _ols_slope(part)[:, None]
+        # a short file: a peak near the span's end tilts a straight line (one Christmas at
+        # the end of a season reads as a steep trend), so fit it within phases
+        short = span < FEW_SEASONS * m
+        slope = (_within_phase_slope(Y[:, -seasons * m:], m) if short
+                 else _ols_slope(part))[:, None]
         t = np.arange(span, dtype=float)[None, :]
         centre = np.where(seen, t, 0).sum(axis=1, keepdims=True) / np.maximum(
             seen.sum(axis=1, keepdims=True), 1)
@@ -327,6 +338,24 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
         index = 1.0 + np.nan_to_num(weight) * (index - 1.0)
         index = index / np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
     return np.where(np.isfinite(index) & (count > 0) & (index > 0), index, 1.0)
+
+
+def _within_phase_slope(Y: np.ndarray, m: int) -> np.ndarray:
+    """Least-squares slope per period with a level of its own for each phase of the season
+    (seasonal dummies), so that a season's peak is not read as a trend; 0 where no phase
+    has two values."""
+    S, T = Y.shape
+    pad = (-T) % m
+    Z = np.concatenate([np.full((S, pad), np.nan), Y], axis=1).reshape(S, -1, m)
+    t = np.arange(-pad, T, dtype=float).reshape(1, -1, m)
+    seen = ~np.isnan(Z)
+    with _quiet():
+        n = seen.sum(axis=1, keepdims=True)
+        t_mean = np.where(seen, t, 0).sum(axis=1, keepdims=True) / n
+        y_mean = np.nansum(Z, axis=1, keepdims=True) / n
+        dt = np.where(seen, t - t_mean, 0.0)
+        slope = (dt * np.nan_to_num(Z - y_mean)).sum(axis=(1, 2)) / (dt * dt).sum(axis=(1, 2))
+    return np.where(np.isfinite(slope), slope, 0.0)
 
 
 def deseasonalise(Y: np.ndarray, index: np.ndarray) -> np.ndarray:
