@@ -11,8 +11,10 @@ import numpy as np
 
 from engine.forecasting import kernels
 
-#: Models whose flat forecasts are averaged into "Combination".
-COMBINED = ("SES", "TSB", "ADIDA", "IMAPA")
+#: Models whose flat forecasts are averaged into "Combination", the steady average that
+#: histories too short to validate get. Not TSB: its decay after a quiet spell dragged the
+#: average down (car parts with 15 months or less: MASE 1.01 with it, 0.89 without).
+COMBINED = ("SES", "ADIDA", "IMAPA")
 #: Every candidate, in order of preference when validation errors tie.
 CANDIDATES = (
     "Combination", "SES", "CrostonSBA", "TSB", "ADIDA", "IMAPA", "HistoricAverage",
