@@ -6,8 +6,11 @@ series in the same run. Per data set the table gives MASE (test MAE over the ser
 one-step naive MAE, averaged over series), the share of held-out actuals inside the 80% and 95%
 intervals (models that give them), series per second on one core, and for Shelfwise the number
 of series whose model family changes when the horizon moves by 2 either way.
+`--backtests N` also cuts every data set 1..N horizons earlier (as if the file had been
+exported then) and compares with the fast peers there, so that a change is not judged on one
+test window alone.
 
-    benchmarks/.venv/bin/python -u benchmarks/forecast.py --data ../shared/data
+    benchmarks/.venv/bin/python -u benchmarks/forecast.py --data ../shared/data --backtests 2
 
 Needs statsforecast (its own venv: `pip install -r benchmarks/requirements.txt`, plus this
 project with --no-deps). Peer forecasts are cached under `--cache` (keyed by data set, model
@@ -69,6 +72,20 @@ class DataSet:
 
     def scale(self) -> np.ndarray:
         return np.array([np.abs(np.diff(y)).mean() for y in self.histories])
+
+
+def earlier(data: DataSet, origin: int) -> DataSet:
+    """The same series cut `origin` horizons earlier: the h periods before the held-out ones
+    (or before those) become the test, as if the file had been exported then."""
+    h = data.h
+    full = [np.concatenate([y, a]) for y, a in zip(data.histories, data.actual, strict=True)]
+    keep = [len(y) > (origin + 1) * h + 2 for y in full]
+    ids = data.ids[keep]
+    full = [y for y, k in zip(full, keep, strict=True) if k]
+    histories = [y[:len(y) - (origin + 1) * h] for y in full]
+    actual = np.array([y[len(y) - (origin + 1) * h:len(y) - origin * h] for y in full])
+    name = f"{data.name}, {origin} horizon{'s' if origin > 1 else ''} earlier"
+    return DataSet(name, ids, histories, actual.reshape(len(histories), h), data.freq, data.m)
 
 
 def _usable(y: np.ndarray) -> bool:
@@ -179,11 +196,15 @@ LOADERS = {
 MONTHLY_ARIMA = {"m3", "hospital"}
 
 
-def peers(key: str, m: int) -> list:
+def peers(key: str, m: int, fast_only: bool = False) -> list:
+    """The statsforecast peers of a data set; `fast_only`: without AutoETS, AutoTheta and
+    AutoARIMA (the backtests at earlier origins, where those would take hours)."""
     models = [AutoETS(season_length=m), AutoTheta(season_length=m), SeasonalNaive(m), Naive(),
               HistoricAverage(), CrostonSBA(), TSB(0.1, 0.1), ADIDA(), IMAPA()]
     if key in MONTHLY_ARIMA:
         models.append(AutoARIMA(season_length=m))
+    if fast_only:
+        models = [p for p in models if not isinstance(p, AutoETS | AutoTheta | AutoARIMA)]
     return models
 
 
@@ -236,8 +257,10 @@ def family_flips(sales: pd.DataFrame, data: DataSet, base: pd.Series) -> int:
 
 
 def run_dataset(key: str, data_dir: Path, cache: Path, fresh: bool, flips: bool,
-                cached_only: bool = False) -> list[dict]:
+                cached_only: bool = False, origin: int = 0) -> list[dict]:
     data = LOADERS[key](data_dir, None)
+    if origin:
+        data, key, flips, cached_only = earlier(data, origin), f"{key}@{origin}", False, False
     sales = data.sales()
     last = np.array([y[-1] for y in data.histories])
     rows = []
@@ -258,7 +281,7 @@ def run_dataset(key: str, data_dir: Path, cache: Path, fresh: bool, flips: bool,
                  "series/s": len(data.ids) / seconds})
     if flips:
         rows[0]["family flips h±2"] = family_flips(sales, data, model)
-    for peer in peers(key, data.m):
+    for peer in peers(key, data.m, fast_only=bool(origin)):
         if cached_only and not (cache / f"{key}_{peer}_{len(data.ids)}.pkl").exists():
             continue
         out = run_peer(peer, data, sales, cache, key, fresh)
@@ -274,8 +297,10 @@ def run_dataset(key: str, data_dir: Path, cache: Path, fresh: bool, flips: bool,
     ets = table.loc[table["model"] == "AutoETS", "series/s"].max()
     print(f"\n### {data.name}: {len(data.ids)} series, horizon {data.h}, season {data.m}\n")
     print(table.to_markdown(index=False, floatfmt=".3f"))
-    print(f"\nShelfwise MASE / best peer: {table['MASE'].iloc[0] / best:.3f}; "
-          f"throughput / AutoETS: {table['series/s'].iloc[0] / ets:.1f}x; "
+    speed = (f"throughput / AutoETS: {table['series/s'].iloc[0] / ets:.1f}x; " if not origin
+             else "fast peers only; ")
+    print(f"\nShelfwise MASE / best {'fast ' if origin else ''}peer: "
+          f"{table['MASE'].iloc[0] / best:.3f}; {speed}"
           f"models: {model.value_counts().to_dict()}", flush=True)
     return rows
 
@@ -292,7 +317,7 @@ def yearly_season_check() -> str:
         forecast_values(weeks, 12)
     ms = 100 * (time.perf_counter() - began)
     return (f"FORECAST_DEMAND, 104 weeks with a Christmas peak, 52 ahead: model "
-            f"{out['model'].iloc[0]!r}, correlation with the true season {corr:.2f}, "
+            f"'{out['model'].iloc[0]}', correlation with the true season {corr:.2f}, "
             f"peak week forecast {out['forecast'].max():.1f} vs quiet weeks "
             f"{out['forecast'].median():.1f}; {ms:.0f} ms per 12-week call")
 
@@ -307,6 +332,8 @@ def main() -> None:
     parser.add_argument("--peers-only", action="store_true", help="only fill the peer cache")
     parser.add_argument("--cached-only", action="store_true",
                         help="compare with cached peers only (quick re-runs)")
+    parser.add_argument("--backtests", type=int, default=0, metavar="N",
+                        help="also cut each data set 1..N horizons earlier (fast peers only)")
     args = parser.parse_args()
     for key in args.only or list(LOADERS):
         if args.peers_only:
@@ -316,6 +343,8 @@ def main() -> None:
                 print(key, peer, f"{out['seconds']:.1f}s", flush=True)
             continue
         run_dataset(key, args.data, args.cache, args.fresh, not args.no_flips, args.cached_only)
+        for origin in range(1, args.backtests + 1):
+            run_dataset(key, args.data, args.cache, args.fresh, False, origin=origin)
     print("\n" + yearly_season_check())
 
 
