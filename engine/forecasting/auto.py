@@ -6,8 +6,9 @@ candidate forecasts the periods after each cut. Series are grouped by how they s
 (intermittency ADI/CV², trend, season); in each group the candidates are ranked by their
 error relative to a steady average, pooled over the group's series and shrunk toward the
 whole panel. A group gets the average of its best two or three candidates unless one is
-clearly better. The validation errors of the chosen forecast, scaled per series and pooled
-per group, give the prediction intervals (split-conformal quantiles).
+clearly better. The validation errors of the chosen forecast, scaled per series, give the
+prediction intervals (split-conformal quantiles per group of similar series, each validation
+window's quantile weighted by how recent it is).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ class AutoForecaster:
             self._scaled_errors[-1] = _with_period_changes(self._scaled_errors[-1], Y, scale)
         self._window_errors = scaled.reshape(S, windows, H)
         self.zero_share_ = _zero_share(Y, windows * H)
-        self.error_growth_ = _error_growth(chosen_errors / self.scale_[:, None], windows, H)
+        self.error_growth_ = _error_growth(scaled, windows, H)
         self.step_profile_ = _step_profile(scaled, windows, H, self.error_growth_)
         self.tail_growth_ = _tail_growth(self.step_profile_, self.error_growth_)
         self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups,
@@ -416,9 +417,9 @@ def _error_growth(scaled: np.ndarray, windows: int, H: int) -> float:
 
 def _step_profile(scaled: np.ndarray, windows: int, H: int, growth: float) -> np.ndarray:
     """Mean |scaled error| at each step 1..H of the validation windows over their mean:
-    how much wider than average each step's interval is. Steps with too few errors to
-    measure follow step ** growth (the first steps are wider than that power law says:
-    a forecast already misses the next period by its noise)."""
+    how much wider than average each step's interval is. Measured rather than a power law
+    through step 1, which makes the first steps too narrow (a forecast already misses the
+    next period by its noise); with too few errors at any step, step ** growth."""
     steps = np.abs(scaled.reshape(scaled.shape[0], windows, H))
     power = np.arange(1, H + 1, dtype=float) ** growth
     power = power / power.mean()
