@@ -28,6 +28,9 @@ MAX_AGGREGATION = 12
 #: candidates use the kernel's default, 5): slow sellers with a real season (car parts)
 #: lose most of it under 5 units, noisy ones gain nothing from it; validation decides.
 SHARP_PRIOR_UNITS = 0.5
+#: Its level's smoothing weights: neither nearly frozen (0.02, 0.05) nor chasing the last
+#: period (0.8), so that it differs from SeasonalSES in memory as well as in season.
+SHARP_ALPHAS = np.array([0.1, 0.15, 0.2, 0.3, 0.5])
 
 
 def label(name: str, season_length: int) -> str:
@@ -76,10 +79,10 @@ def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
         sa = kernels.deseasonalise(Y, index)
         nonneg = (np.nanmin(np.where(np.isnan(Y), np.inf, Y), axis=1) >= 0)[:, None]
         sharp = kernels.seasonal_index(Y, m, prior_units=SHARP_PRIOR_UNITS)
+        sharp_level = kernels.ses(kernels.deseasonalise(Y, sharp), SHARP_ALPHAS)[0]
         found = {
             "SeasonalSES": kernels.ses(sa)[0][:, None] * season,
-            "SharpSeasonalSES": (kernels.ses(kernels.deseasonalise(Y, sharp))[0][:, None]
-                                 * kernels.future_season(sharp, h)),
+            "SharpSeasonalSES": sharp_level[:, None] * kernels.future_season(sharp, h),
             "SeasonalCombination": flat["Combination"][:, None] * season,
             "HoltWintersAdditive": kernels.holt_winters(Y, h, index, multiplicative=False),
             "HoltWintersMultiplicative": kernels.holt_winters(Y, h, index, multiplicative=True),
