@@ -14,6 +14,9 @@ from engine.forecasting import kernels
 #: Syntetos-Boylan cut-offs: average demand interval and squared coefficient of variation.
 ADI_CUT, CV2_CUT = 1.32, 0.49
 TREND_CUT = 0.5
+#: A run of periods without a sale is a dormant spell (out of stock, delisted) when a run
+#: that long had under this chance at the series' own rate of selling periods.
+DORMANT_CHANCE = 0.01
 
 
 def series_groups(Y: np.ndarray, m: int) -> np.ndarray:
@@ -54,3 +57,25 @@ def trend_strength(Y: np.ndarray, m: int) -> np.ndarray:
 def is_seasonal(group: int) -> bool:
     """Whether the series of a group (as `series_groups` numbers them) passed the season test."""
     return bool(int(group) & 2)
+
+
+def restarted_after_dormancy(Y: np.ndarray, span: int, m: int) -> np.ndarray:
+    """Whether each series sold again, within its last `span` periods, after a dormant spell.
+
+    A dormant spell is a run of periods without a sale at least half a season long (two
+    periods at least) that had under `DORMANT_CHANCE` chance at the series' own share of
+    selling periods p: run >= log(chance) / log(1 - p). A series still in its spell at the
+    end is not counted (it has not restarted). Depends on each series alone.
+    """
+    S, T = Y.shape
+    seen = (~np.isnan(Y)).sum(axis=1)
+    p = np.clip((Y > 0).sum(axis=1) / np.maximum(seen, 1), 1e-9, 1 - 1e-9)
+    longest = np.maximum(np.log(DORMANT_CHANCE) / np.log1p(-p), max(2.0, m / 2))
+    run = np.zeros(S)
+    restarted = np.zeros(S, dtype=bool)
+    for t in range(T):
+        sold = Y[:, t] > 0
+        if t >= T - span:
+            restarted |= sold & (run >= longest)
+        run = np.where(Y[:, t] == 0, run + 1, np.where(sold, 0.0, run))
+    return restarted & (run < longest)

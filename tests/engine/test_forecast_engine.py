@@ -10,6 +10,7 @@ from engine.errors import InputError
 from engine.forecasting import AutoForecaster, Forecaster, forecast, forecast_values, kernels
 from engine.forecasting.calendar import detect_season_length, infer_frequency
 from engine.forecasting.candidates import SEASONAL
+from engine.forecasting.features import restarted_after_dormancy
 
 
 def test_ses_matches_the_textbook_recursion():
@@ -298,3 +299,32 @@ def test_histories_too_short_to_validate_still_get_intervals():
     out = forecast(sales, 7)
     assert (out["hi_95"] - out["lo_95"] > 1).all()
     assert (out["lo_80"] <= out["forecast"]).all() and (out["forecast"] <= out["hi_80"]).all()
+
+
+def test_a_dormant_spell_is_a_run_without_sales_unlikely_at_the_series_rate():
+    rng = np.random.default_rng(8)
+    steady = rng.poisson(3, 300).astype(float) + 1
+    back = steady.copy()
+    back[-50:-10] = 0  # 40 days without a sale, then sold again in the last 10
+    still_out = steady.copy()
+    still_out[-30:] = 0  # not restarted yet
+    slow = rng.poisson(4, 300) * (rng.random(300) < 0.1)  # a sale one day in ten
+    slow[0], slow[-40:-10], slow[-5] = 2.0, 0.0, 3.0  # 30 quiet days: usual at its rate
+    closed = steady.copy()
+    closed[-20:-18] = 0  # a two-day closure: shorter than half a week
+    panel = np.vstack([steady, back, still_out, slow, closed]).astype(float)
+    found = restarted_after_dormancy(panel, span=56, m=7)
+    assert found.tolist() == [False, True, False, False, False]
+
+
+def test_a_level_after_a_restock_is_held_toward_the_long_run_average():
+    """M5: items back after weeks without a sale sold about twice their average, then fell
+    back; the forecast goes at most halfway to the new level, the interval still covers it."""
+    rng = np.random.default_rng(5)
+    y = np.concatenate([rng.poisson(2, 300), np.zeros(40), rng.poisson(8, 20)]).astype(float)
+    model = AutoForecaster(14, season_length=7).fit(y)
+    out = model.predict(14, level=[95])
+    recent, average = y[-20:].mean(), y.mean()
+    assert model.restarted_[0]
+    assert average < out["mean"].mean() < 0.5 * (recent + average) + 0.5
+    assert out["hi_95"].mean() > recent
