@@ -74,6 +74,9 @@ class AutoForecaster:
         Unit of each series' interval: its in-sample one-step naive MAE.
     zero_share_ : ndarray
         Share of each series' recent periods (the validation span) without a sale.
+    restarted_ : ndarray of bool
+        Whether each series sold again after a dormant spell within the validation span;
+        its forecast is held at most halfway to the chosen model's (`_after_dormancy`).
     step_profile_ : ndarray
         Interval width factor of each validated step ahead (mean 1).
     error_growth_, tail_growth_ : float
