@@ -146,6 +146,7 @@ class BulkStandIn(ShopifyStandIn):
         self.definitions: dict[tuple[str, str, str], dict] = {}
         self.metafield_batches: list[int] = []
         self.fail_bulk_next = False  # the next bulk operation ends FAILED
+        self.store_shops: set[str] | None = None  # the shops the store is; None: every shop
         self._files: dict[str, bytes] = {}
         self._bulk_n = 0
 
@@ -162,6 +163,14 @@ class BulkStandIn(ShopifyStandIn):
         return super()._wsgi(environ, start_response)
 
     # --- GraphQL roots --------------------------------------------------------------------
+
+    def owned_by(self, shop: str) -> set[str]:
+        """The store's products and inventory items (when it is this shop's), and any added."""
+        mine = set(super().owned_by(shop))
+        if self.store_shops is None or shop in self.store_shops:
+            mine.update(p["id"] for p in self.store.products)
+            mine.update(self.store.levels)
+        return mine
 
     def _root(self, shop: str) -> dict:
         root = super()._root(shop)

@@ -67,6 +67,7 @@ class ShopifyStandIn:
         self.assessments: dict[str, list[dict]] = defaultdict(list)  # order gid -> assessments
         self.tags: dict[str, set[str]] = defaultdict(set)
         self.payment_details: dict[str, dict] = {}  # order gid -> CardPaymentDetails
+        self.owned: dict[str, set[str]] = defaultdict(set)  # shop -> gids `node(id:)` finds
         self.rejected: list[dict] = []  # documents that failed validation
         self.calls: list[dict] = []
         self.token_requests: list[dict] = []
@@ -239,8 +240,17 @@ class ShopifyStandIn:
 
     # --- data -------------------------------------------------------------------------------
 
+    def owned_by(self, shop: str) -> set[str]:
+        """The object gids of the shop (products, inventory items) that `node(id:)` finds."""
+        return self.owned[shop]
+
     def _root(self, shop: str) -> dict:
         standin = self
+
+        def node(info, id):
+            if id not in standin.owned_by(shop):
+                return None  # Shopify: another shop's object, or none, is null
+            return {"__typename": id.split("/")[3], "id": id}
 
         def order(info, id):
             details = standin.payment_details.get(id, {
@@ -278,6 +288,7 @@ class ShopifyStandIn:
             return {"node": {"__typename": "Order", "id": id}, "userErrors": []}
 
         return {
+            "node": node,
             "order": order,
             "shop": {"id": "gid://shopify/Shop/1", "name": shop.split(".")[0].title(),
                      "myshopifyDomain": shop},

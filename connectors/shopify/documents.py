@@ -75,6 +75,12 @@ query AppAccessScopes {
 }
 """
 
+NODE_OWNED = """
+query NodeOwned($id: ID!) {
+  node(id: $id) { id }
+}
+"""
+
 BULK_OPERATION_RUN_QUERY = """
 mutation BulkOperationRunQuery($query: String!) {
   bulkOperationRunQuery(query: $query) {

@@ -10,7 +10,15 @@ import json
 import uuid
 
 from tests.app_support import SHOP, delivery, order, post, register_token, rows, sample
-from webhooks.storage import DataExport, Delivery, Order, Shop
+from webhooks.storage import (
+    CatalogProduct,
+    CatalogVariant,
+    DataExport,
+    Delivery,
+    InventoryLevel,
+    Order,
+    Shop,
+)
 
 OTHER = "victim-shop.myshopify.com"
 
@@ -80,6 +88,33 @@ def test_an_order_body_of_one_shop_is_not_stored_under_another(app, client, toke
     assert _resend(client, body, headers, Shop_Domain=OTHER) == 200
     assert rows(app, Order) == []
     assert standin.mutations == []
+
+
+def test_a_catalogue_body_of_one_shop_adds_nothing_to_another(app, client, token, standin):
+    """Product and inventory bodies name no shop: one shop's, replayed under another
+    installed shop's domain, is stored only where Shopify confirms the object."""
+    register_token(app, standin, OTHER)
+    standin.owned[SHOP].update({"gid://shopify/Product/31", "gid://shopify/InventoryItem/3101"})
+    product = {"id": 31, "title": "Sourdough", "tags": "perishable",
+               "variants": [{"id": 3101, "price": "4.50", "inventory_item_id": 3101}]}
+    level = {"inventory_item_id": 3101, "location_id": 1, "available": 12}
+    for topic, body in (("products/create", product), ("inventory_levels/update", level)):
+        raw, headers = delivery(topic, body)
+        assert client.post("/webhooks/shopify", data=raw, headers=headers).status_code == 200
+        assert _resend(client, raw, headers, Shop_Domain=OTHER) == 200
+    shops = {s.id: s.domain for s in rows(app, Shop)}
+    assert {shops[p.shop_id] for p in rows(app, CatalogProduct)} == {SHOP}
+    assert {shops[v.shop_id] for v in rows(app, CatalogVariant)} == {SHOP}
+    assert [(shops[lv.shop_id], lv.available) for lv in rows(app, InventoryLevel)] == [(SHOP, 12)]
+    foreign = [d for d in rows(app, Delivery) if d.shop_domain == OTHER
+               and d.topic in ("products/create", "inventory_levels/update")]
+    assert len(foreign) == 2 and {d.status for d in foreign} == {"done"}
+    # the owner's next update of a product it already has needs no question to Shopify
+    asked = len([c for c in standin.calls if "NodeOwned" in c["query"]])
+    assert post(client, "products/update", {**product, "title": "Sourdough loaf"}).status_code \
+        == 200
+    assert [p.title for p in rows(app, CatalogProduct)] == ["Sourdough loaf"]
+    assert len([c for c in standin.calls if "NodeOwned" in c["query"]]) == asked
 
 
 def test_the_same_event_or_the_same_body_is_processed_once(app, client, token, standin):

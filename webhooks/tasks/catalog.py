@@ -2,7 +2,10 @@
 webhooks, full syncs, the advice, and their schedules.
 
 A catalogue webhook of a shop that is not installed (never was, or was redacted) keeps
-nothing: it must not bring the shop back.
+nothing: it must not bring the shop back. Its body does not name the shop (the header that
+does is not signed), so a product or inventory item the app has not seen for this shop is
+stored only once the Admin API confirms the shop has it: a body replayed under another
+shop's domain adds nothing there.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import timedelta
 from huey import crontab
 from sqlalchemy import delete, select
 
+from connectors.shopify import Unauthorized
 from connectors.shopify import catalog as bulk
 from connectors.shopify.catalog import gid, tag_text
 from webhooks import advice, catalog, shops
@@ -33,6 +37,7 @@ log = logging.getLogger("shelfwise.catalog_tasks")
 
 FULL_SYNC_EVERY = timedelta(days=7)
 UNKNOWN = "ignored (unknown shop)"
+FOREIGN = "ignored (not this shop's)"
 
 
 # --- tasks and schedules ---------------------------------------------------------------------
@@ -146,10 +151,37 @@ def _installed(session, shop: str) -> int | None:
     return None if row is None else row.id
 
 
+def _shop_has(shop: str, object_gid: str) -> bool:
+    """Ask the Admin API whether the shop has the object; False when it has no token."""
+    try:
+        token = shops.access_token(shop)
+    except Unauthorized:
+        return False
+    return bulk.owns(shops.client(), shop, token, object_gid)
+
+
+def _known(shop: str, model, column: str, value: str) -> bool | None:
+    """Whether this shop's rows of `model` hold `value` in `column`; None if the shop is
+    not installed."""
+    with db().reading() as session:
+        shop_id = _installed(session, shop)
+        if shop_id is None:
+            return None
+        field = getattr(model, column)
+        return session.scalar(select(field).where(
+            model.shop_id == shop_id, field == value).limit(1)) is not None
+
+
 @handles("products/create", "products/update", check=check_product)
 def product_updated(shop: str, payload: dict) -> str:
-    """The product and its variants as delivered."""
+    """The product and its variants as delivered (a product new to the shop once Shopify
+    confirms it is the shop's)."""
     pid = gid("Product", payload["id"])
+    known = _known(shop, CatalogProduct, "product_gid", pid)
+    if known is None:
+        return UNKNOWN
+    if not known and not _shop_has(shop, pid):
+        return FOREIGN
     now = utcnow()
     with db().session() as session:
         shop_id = _installed(session, shop)
@@ -198,9 +230,15 @@ def product_deleted(shop: str, payload: dict) -> str:
 
 @handles("inventory_levels/update", check=check_inventory_level)
 def inventory_level_updated(shop: str, payload: dict) -> str:
-    """Units available of an item at a location."""
+    """Units available of an item at a location (an item new to the shop once Shopify
+    confirms it is the shop's)."""
     item = gid("InventoryItem", payload["inventory_item_id"])
     location = gid("Location", payload["location_id"])
+    known = _known(shop, CatalogVariant, "inventory_item_gid", item)
+    if known is None:
+        return UNKNOWN
+    if not known and not _shop_has(shop, item):
+        return FOREIGN
     with db().session() as session:
         shop_id = _installed(session, shop)
         if shop_id is None:
