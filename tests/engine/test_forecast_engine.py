@@ -328,3 +328,19 @@ def test_a_level_after_a_restock_is_held_toward_the_long_run_average():
     assert model.restarted_[0]
     assert average < out["mean"].mean() < 0.5 * (recent + average) + 0.5
     assert out["hi_95"].mean() > recent
+
+
+def test_weekly_index_from_under_three_years_is_averaged_with_the_neighbouring_weeks():
+    """Two years of weeks: a yearly peak week also lifts the weeks either side (a holiday's
+    week moves between years); four years: each week keeps its own index."""
+    rng = np.random.default_rng(3)
+    peak = np.arange(52) == 47
+
+    def weeks(years):
+        return rng.poisson(np.tile(np.where(peak, 300.0, 100.0), years)).astype(float)[None, :]
+
+    short = kernels.seasonal_index(weeks(2), 52)[0]
+    long = kernels.seasonal_index(weeks(4), 52)[0]
+    assert short[46] > 1.3 and short[48] > 1.3 and short[47] < 2.2
+    assert abs(short.mean() - 1) < 1e-9
+    assert long[46] < 1.1 and long[48] < 1.1 and long[47] > 2.5
