@@ -27,6 +27,8 @@ MAX_AGGREGATION = 12
 #: Demand units of prior shrinking the "sharp" seasonal index toward 1 (the other seasonal
 #: candidates use the kernel's default, 5): slow sellers with a real season (car parts)
 #: lose most of it under 5 units, noisy ones gain nothing from it; validation decides.
+#: Its weeks also keep their own index where the others average it with the neighbouring
+#: weeks' (`kernels.seasonal_index`), so that a one-week peak can still be chosen.
 SHARP_PRIOR_UNITS = 0.5
 #: Its level's smoothing weights: neither nearly frozen (0.02, 0.05) nor chasing the last
 #: period (0.8), so that it differs from SeasonalSES in memory as well as in season.
@@ -78,7 +80,7 @@ def candidate_forecasts(Y: np.ndarray, h: int, m: int) -> dict[str, np.ndarray]:
         season = kernels.future_season(index, h)
         sa = kernels.deseasonalise(Y, index)
         nonneg = (np.nanmin(np.where(np.isnan(Y), np.inf, Y), axis=1) >= 0)[:, None]
-        sharp = kernels.seasonal_index(Y, m, prior_units=SHARP_PRIOR_UNITS)
+        sharp = kernels.seasonal_index(Y, m, prior_units=SHARP_PRIOR_UNITS, neighbours=False)
         sharp_level = kernels.ses(kernels.deseasonalise(Y, sharp), SHARP_ALPHAS)[0]
         found = {
             "SeasonalSES": kernels.ses(sa)[0][:, None] * season,

@@ -332,15 +332,18 @@ def test_a_level_after_a_restock_is_held_toward_the_long_run_average():
 
 def test_weekly_index_from_under_three_years_is_averaged_with_the_neighbouring_weeks():
     """Two years of weeks: a yearly peak week also lifts the weeks either side (a holiday's
-    week moves between years); four years: each week keeps its own index."""
+    week moves between years), unless asked not to; four years: each week keeps its own."""
     rng = np.random.default_rng(3)
     peak = np.arange(52) == 47
 
     def weeks(years):
         return rng.poisson(np.tile(np.where(peak, 300.0, 100.0), years)).astype(float)[None, :]
 
-    short = kernels.seasonal_index(weeks(2), 52)[0]
+    two_years = weeks(2)
+    short = kernels.seasonal_index(two_years, 52)[0]
+    own = kernels.seasonal_index(two_years, 52, neighbours=False)[0]
     long = kernels.seasonal_index(weeks(4), 52)[0]
     assert short[46] > 1.3 and short[48] > 1.3 and short[47] < 2.2
+    assert own[46] < 1.1 and own[48] < 1.1 and own[47] > 2.5
     assert abs(short.mean() - 1) < 1e-9
     assert long[46] < 1.1 and long[48] < 1.1 and long[47] > 2.5
