@@ -85,7 +85,7 @@ def test_any_table_gives_finite_ordered_forecasts_whatever_the_chunking(table, h
 
 @FAST
 @given(st.lists(series(max_len=120), min_size=1, max_size=6), st.integers(1, 30),
-       st.integers(1, 7), st.sampled_from([1, 4, 7, 12]), st.integers(0, 2**16))
+       st.integers(1, 7), st.sampled_from([1, 4, 7, 12, 52]), st.integers(0, 2**16))
 def test_panels_with_missing_values_inside_are_chunk_invariant(rows, h, chunk, m, seed):
     longest = max(len(y) for y in rows)
     panel = np.full((len(rows), longest), np.nan)
