@@ -73,13 +73,21 @@ def delivery(topic: str, payload, *, shop: str = SHOP, webhook_id: str | None = 
     return body, headers
 
 
-def session_token(shop: str = SHOP, *, secret: str = API_SECRET, api_key: str = API_KEY) -> str:
-    """An App Bridge session token (id token) for `shop`, signed like Shopify signs it."""
+def session_token(shop: str = SHOP, *, secret: str = API_SECRET, api_key: str = API_KEY,
+                  **changes) -> str:
+    """An App Bridge session token (id token) for `shop`, signed like Shopify signs it;
+    `changes` replace claims (a claim set to None is left out), for forged tokens."""
     now = int(time.time())
     claims = {"iss": f"https://{shop}/admin", "dest": f"https://{shop}", "aud": api_key,
               "sub": "42", "exp": now + 60, "nbf": now - 5, "iat": now - 5,
-              "jti": str(uuid.uuid4()), "sid": str(uuid.uuid4())}
-    return jwt.encode(claims, secret, algorithm="HS256")
+              "jti": str(uuid.uuid4()), "sid": str(uuid.uuid4()), **changes}
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret,
+                      algorithm="HS256")
+
+
+def bearer(token: str) -> dict:
+    """The Authorization header an embedded page's fetch sends with its session token."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def app_config(instance, origin: str, **extra) -> dict:

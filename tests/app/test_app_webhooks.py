@@ -21,6 +21,7 @@ from tests.app_support import (
     API_KEY,
     API_SECRET,
     SHOP,
+    bearer,
     delivery,
     order,
     post,
@@ -221,7 +222,7 @@ def test_customer_data_request_and_redact(app, client, token, tmp_path):
     assert len(content["fraud_assessments"]) == 2
     # the merchant reads it with an App Bridge session token
     res = client.get("/api/data-requests",
-                     headers={"Authorization": f"Bearer {session_token()}"})
+                     headers=bearer(session_token()))
     assert res.status_code == 200 and res.json["data_requests"][0]["customer_id"] == "191167"
 
     assert post(client, "customers/redact", _privacy("customers_redact")).status_code == 200
@@ -261,11 +262,11 @@ def test_app_home_installs_by_token_exchange_and_refreshes(app, client, standin)
     assert standin.mutation_count("orderRiskAssessmentCreate") == 1
     # without a session token the admin is not served
     assert client.get("/api/assessments").status_code in (401, 302)
-    res = client.get("/api/assessments", headers={"Authorization": f"Bearer {session_token()}"})
+    res = client.get("/api/assessments", headers=bearer(session_token()))
     assert res.status_code == 200 and len(res.json["assessments"]) == 1
     bad = session_token(secret="wrong-secret-wrong-secret-wrong-secret")
     assert client.get("/api/assessments",
-                      headers={"Authorization": f"Bearer {bad}"}).status_code == 401
+                      headers=bearer(bad)).status_code == 401
     # months later both tokens expired: the next visit installs again by token exchange
     with app.app_context(), db().session() as session:
         row = session.get(Shop, shop.id)

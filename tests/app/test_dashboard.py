@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from connectors.cli.demo import build_demo_app
 from connectors.demo_store import DEMO_SHOP
-from tests.app_support import API_KEY, API_SECRET, SECRET_KEY, SHOP, session_token
+from tests.app_support import API_KEY, API_SECRET, SECRET_KEY, SHOP, bearer, session_token
 from webhooks import advice, create_app, dashboard, demo, shops
 from webhooks.queue import huey
 from webhooks.storage import CatalogSync, Order, db
@@ -168,7 +168,7 @@ def test_recompute_now_needs_a_session_token(plain_app, monkeypatch):
     assert client.post(f"/dashboard/refresh?shop={DEMO_SHOP}").status_code in (302, 401)
     assert asked == []
     res = client.post(f"/dashboard/refresh?shop={DEMO_SHOP}",
-                      headers={"Authorization": f"Bearer {session_token(DEMO_SHOP)}"})
+                      headers=bearer(session_token(DEMO_SHOP)))
     assert res.status_code == 202 and asked == [DEMO_SHOP]
 
 

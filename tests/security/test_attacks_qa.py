@@ -8,43 +8,25 @@ from __future__ import annotations
 
 import socket
 import time
-import uuid
 
-import jwt
 from sqlalchemy.engine import make_url
 
-from tests.app_support import API_KEY, API_SECRET, SHOP
-
-
-def claims_token(**changes) -> str:
-    """A session token signed with the app's secret, some claims changed (None drops one)."""
-    now = int(time.time())
-    claims = {"iss": f"https://{SHOP}/admin", "dest": f"https://{SHOP}", "aud": API_KEY,
-              "sub": "42", "exp": now + 60, "nbf": now - 5, "iat": now - 5,
-              "jti": str(uuid.uuid4()), "sid": str(uuid.uuid4())}
-    claims.update(changes)
-    return jwt.encode({k: v for k, v in claims.items() if v is not None}, API_SECRET,
-                      algorithm="HS256")
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
+from tests.app_support import API_SECRET, SHOP, bearer, session_token
 
 # --- session tokens ----------------------------------------------------------------------------
 
 def test_a_signed_token_with_a_non_text_dest_is_401_not_500(client):
     for dest in (5, ["x"], {"a": 1}):
-        token = claims_token(dest=dest)
+        token = session_token(dest=dest)
         assert client.get("/api/assessments", headers=bearer(token)).status_code == 401
         res = client.get(f"/dashboard?shop={SHOP}&embedded=1&id_token={token}")
         assert res.status_code == 401 and b"Traceback" not in res.data
 
 
 def test_a_token_valid_for_years_is_refused(client):
-    forever = claims_token(exp=int(time.time()) + 10 * 365 * 86400)
+    forever = session_token(exp=int(time.time()) + 10 * 365 * 86400)
     assert client.get("/api/assessments", headers=bearer(forever)).status_code == 401
-    assert client.get("/api/assessments", headers=bearer(claims_token())).status_code == 200
+    assert client.get("/api/assessments", headers=bearer(session_token())).status_code == 200
 
 
 # --- the patch-id-token page -------------------------------------------------------------------

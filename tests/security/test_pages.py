@@ -10,20 +10,17 @@ import csv
 import io
 import re
 import time
-import uuid
 from html.parser import HTMLParser
 
-import jwt
 import pytest
 from huey.storage import SqliteStorage
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from tests.app_support import (
-    API_KEY,
-    API_SECRET,
     SHOP,
     app_config,
+    bearer,
     register_token,
     session_token,
 )
@@ -35,23 +32,8 @@ OTHER_SHOP = "other-shop.myshopify.com"
 FRAME = f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
 
 
-def forged_token(shop: str = SHOP, *, secret: str = API_SECRET, **changes) -> str:
-    """A session token with some claims changed (a claim set to None is left out)."""
-    now = int(time.time())
-    claims = {"iss": f"https://{shop}/admin", "dest": f"https://{shop}", "aud": API_KEY,
-              "sub": "42", "exp": now + 60, "nbf": now - 5, "iat": now - 5,
-              "jti": str(uuid.uuid4()), "sid": str(uuid.uuid4())}
-    claims.update(changes)
-    return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret,
-                      algorithm="HS256")
-
-
 def page_url(path: str = "/dashboard", shop: str = SHOP, token: str | None = None) -> str:
     return f"{path}?shop={shop}&host=abc&embedded=1&id_token={token or session_token(shop)}"
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --- 2. framing ------------------------------------------------------------------------------
@@ -71,7 +53,7 @@ def test_json_endpoints_carry_the_frame_policy_too(client, path):
 
 
 def test_a_refused_page_cannot_be_framed_at_all(client):
-    res = client.get("/api/assessments", headers=bearer(forged_token(secret="x" * 40)))
+    res = client.get("/api/assessments", headers=bearer(session_token(secret="x" * 40)))
     assert res.status_code == 401
     assert res.headers["Content-Security-Policy"] == "frame-ancestors 'none';"
 
@@ -281,7 +263,7 @@ def test_with_an_app_url_other_hosts_are_refused(tmp_path, standin):
     {"iss": None},
 ])
 def test_session_tokens_must_name_one_shop_and_expire(client, changes):
-    token = forged_token(**changes)
+    token = session_token(**changes)
     assert client.get(page_url(token=token)).status_code == 401
     assert client.get("/api/assessments", headers=bearer(token)).status_code == 401
 
@@ -289,10 +271,10 @@ def test_session_tokens_must_name_one_shop_and_expire(client, changes):
 # --- more attacks on the gate ----------------------------------------------------------------
 
 def test_forged_expired_and_foreign_tokens_are_refused(client):
-    forged = forged_token(secret="not-the-app-secret-" * 2)
-    expired = forged_token(exp=int(time.time()) - 120, iat=int(time.time()) - 180,
+    forged = session_token(secret="not-the-app-secret-" * 2)
+    expired = session_token(exp=int(time.time()) - 120, iat=int(time.time()) - 180,
                            nbf=int(time.time()) - 180)
-    other_app = forged_token(aud="another-app")
+    other_app = session_token(aud="another-app")
     for token in (forged, expired, other_app):
         assert client.get("/api/assessments", headers=bearer(token)).status_code == 401
         assert client.post(f"/dashboard/refresh?shop={SHOP}",
@@ -379,5 +361,5 @@ def test_every_page_and_api_of_the_app_asks_for_a_session_token(app, token):
         res = client.open(f"{rule.rule}?shop={SHOP}", method=method)
         assert res.status_code in (302, 401), rule.rule
         res = client.open(f"{rule.rule}?shop={SHOP}", method=method,
-                          headers=bearer(forged_token(secret="wrong-secret-" * 3)))
+                          headers=bearer(session_token(secret="wrong-secret-" * 3)))
         assert res.status_code == 401, rule.rule
