@@ -150,8 +150,9 @@ class AutoForecaster:
             self._scaled_errors[-1] = _with_period_changes(self._scaled_errors[-1], Y, scale)
         self._window_errors = scaled.reshape(S, windows, H)
         self.zero_share_ = _zero_share(Y, windows * H)
-        self.error_growth_ = _error_growth(scaled, windows, H)
-        self.step_profile_ = _step_profile(scaled, windows, H, self.error_growth_)
+        by_step, counts = _step_errors(self._window_errors)
+        self.error_growth_ = _error_growth(by_step)
+        self.step_profile_ = _step_profile(by_step, counts, self.error_growth_)
         self.tail_growth_ = _tail_growth(self.step_profile_, self.error_growth_)
         self.residual_var_ = _residual_variance(chosen_errors, self._scaled_errors, groups,
                                                 self.scale_)
@@ -431,33 +432,37 @@ def _with_period_changes(errors: np.ndarray, Y: np.ndarray, scale: np.ndarray) -
     return np.concatenate([errors, changes[np.isfinite(changes)]])
 
 
-def _error_growth(scaled: np.ndarray, windows: int, H: int) -> float:
-    """How validation errors grow with the step ahead: p in |error| ~ step ** p (0 to 1)."""
-    steps = np.abs(scaled.reshape(scaled.shape[0], windows, H))
+def _step_errors(window_errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean |scaled error| at each step 1..H of (n_series, windows, H) validation errors,
+    and how many errors each mean rests on."""
+    steps = np.abs(window_errors)
     with _quiet():
         by_step = np.nanmean(steps, axis=(0, 1))
+    return by_step, np.isfinite(steps).sum(axis=(0, 1))
+
+
+def _error_growth(by_step: np.ndarray) -> float:
+    """How validation errors grow with the step ahead: p in |error| ~ step ** p (0 to 1)."""
     ok = np.isfinite(by_step) & (by_step > 0)
     if ok.sum() < 3:
         return 0.0
-    x = np.log(np.arange(1, H + 1))[ok]
+    x = np.log(np.arange(1, by_step.size + 1))[ok]
     p = np.polyfit(x, np.log(by_step[ok]), 1)[0]
     return float(np.clip(p, 0.0, 1.0))
 
 
-def _step_profile(scaled: np.ndarray, windows: int, H: int, growth: float) -> np.ndarray:
+def _step_profile(by_step: np.ndarray, counts: np.ndarray, growth: float) -> np.ndarray:
     """Mean |scaled error| at each step 1..H of the validation windows over their mean:
     how much wider than average each step's interval is. Measured rather than a power law
     through step 1, which makes the first steps too narrow (a forecast already misses the
     next period by its noise); with too few errors at any step, step ** growth."""
-    steps = np.abs(scaled.reshape(scaled.shape[0], windows, H))
-    power = np.arange(1, H + 1, dtype=float) ** growth
+    power = np.arange(1, by_step.size + 1, dtype=float) ** growth
     power = power / power.mean()
+    enough = counts >= MIN_POOLED_ERRORS
     with _quiet():
-        by_step = np.nanmean(steps, axis=(0, 1))
-        enough = np.isfinite(steps).sum(axis=(0, 1)) >= MIN_POOLED_ERRORS
         measured = by_step / np.nanmean(np.where(enough, by_step, np.nan))
     ok = enough & np.isfinite(measured) & (measured > 0)
-    return np.where(ok, measured, power) if ok.all() else power
+    return measured if ok.all() else power
 
 
 def _tail_growth(profile: np.ndarray, growth: float) -> float:
