@@ -304,15 +304,14 @@ def seasonal_index(Y: np.ndarray, m: int, seasons: int = 8, prior_units: float =
     through the span (so that a trend is not read as a season); when the panel is shorter
     than `FEW_SEASONS` seasons its slope is fitted within phases (so that a season is not
     read as a trend: one Christmas at the end of a short span tilts a plain line). Indices
-    are shrunk toward
-    1 by `prior_units` of demand, so that slow sellers do not get a season from noise, and
-    phase by phase by the share of its deviation that noise could explain: the differences
-    between a period and the same period a season earlier measure the noise, so a sharp
-    yearly peak keeps its height while small wiggles from few seasons fade (series with
-    intermittent sales keep the raw index). A season of at least
-    `SMOOTHED_SEASON_LENGTH` periods (weeks of a year) with under `SMOOTHED_SEASONS`
-    seasons of history gets each phase's index averaged with its neighbours' unless
-    `neighbours` is False (each week keeps its own index).
+    are shrunk toward 1 by `prior_units` of demand, so that slow sellers do not get a season
+    from noise, and phase by phase by the share of its deviation that noise could explain:
+    the differences between a period and the same period a season earlier measure the
+    noise, so a sharp yearly peak keeps its height while small wiggles from few seasons fade
+    (series with intermittent sales keep the raw index). A season of at least
+    `SMOOTHED_SEASON_LENGTH` periods (weeks of a year) with under `SMOOTHED_SEASONS` seasons
+    of history gets each phase's index averaged with its neighbours' unless `neighbours` is
+    False (each week keeps its own index).
     """
     S, T = Y.shape
     span = min(T, seasons * m) // m * m
