@@ -41,10 +41,13 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, ratio: float) -> 
     return values[order][np.minimum(pos, len(values) - 1)]
 
 
-def pinball_cost(y: np.ndarray, q: np.ndarray, ratio: float) -> float:
-    """Mean newsvendor cost per day with underage cost `ratio` and overage `1 - ratio`."""
+def pinball_cost(y: np.ndarray, q: np.ndarray, ratio: float,
+                 axis: int | None = None) -> float | np.ndarray:
+    """Mean newsvendor cost per day with underage cost `ratio` and overage `1 - ratio`
+    (along `axis` when given: one mean per row of candidate quantities)."""
     diff = np.asarray(y, dtype=float) - np.asarray(q, dtype=float)
-    return float(np.mean(np.where(diff > 0, ratio * diff, (ratio - 1.0) * diff)))
+    cost = np.mean(np.where(diff > 0, ratio * diff, (ratio - 1.0) * diff), axis=axis)
+    return float(cost) if axis is None else cost
 
 
 class SampleAverage:

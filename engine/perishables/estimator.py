@@ -261,11 +261,8 @@ class NewsvendorRegressor(BaseEstimator):
     def _least_cost(self, quantities: dict, actual: dict, scale: dict) -> int:
         """The row of every item's quantities (rows x days) whose cost relative to the
         item's `scale`, averaged over items, is least (the first of equals)."""
-        total = 0.0
-        for g, q in quantities.items():
-            r = self.ratio_[g]
-            diff = actual[g][None, :] - q
-            total = total + np.where(diff > 0, r * diff, (r - 1.0) * diff).mean(axis=1) / scale[g]
+        total = sum(pinball_cost(actual[g][None, :], q, self.ratio_[g], axis=1) / scale[g]
+                    for g, q in quantities.items())
         return int(np.argmin(total))
 
     def _choose(self, costs: pd.DataFrame) -> dict:
