@@ -81,11 +81,10 @@ def recent_level(clean: pd.DataFrame, as_of: pd.Timestamp, model: BetaGeoModel) 
     expects of customers of their ages (a shop whose customers buy more each year); below 1
     when they buy less. None when the model expects (almost) nothing in the quarter.
     """
-    days = clean[["customer_id", "day"]].drop_duplicates()
-    first = days.groupby("customer_id")["day"].transform("min")
+    days, first = _purchase_days(clean)
     start = as_of - pd.Timedelta(days=7 * RECENT_WEEKS)
-    actual = float(((days["day"] > first) & (days["day"] > start)).sum())
-    age = (as_of - days.groupby("customer_id")["day"].min()).dt.days.to_numpy(float)
+    actual = float((~first & (days["day"] > start)).sum())
+    age = (as_of - days.loc[first, "day"]).dt.days.to_numpy(float)
     window = 7.0 * RECENT_WEEKS
     expected = float(np.sum(model.expected_new_customer(age)
                             - model.expected_new_customer(np.maximum(age - window, 0.0))))
@@ -122,8 +121,7 @@ def seasonal_target(weeks: pd.DataFrame, as_of: pd.Timestamp, horizon_days: floa
 
 def _weekly_counts(clean: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
     """Weeks ending on `as_of`'s weekday: `ds`, `repeat` and `first` purchase days."""
-    days = clean[["customer_id", "day"]].drop_duplicates()
-    first = days.groupby("customer_id")["day"].transform("min") == days["day"]
+    days, first = _purchase_days(clean)
     week = ((as_of - days["day"]).dt.days // 7).to_numpy()
     n_weeks = int(week.max()) + 1
     if n_weeks < MIN_WEEKS:
@@ -137,3 +135,9 @@ def _weekly_counts(clean: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | N
         return None
     return counts.iloc[1:].reset_index(drop=True)  # the oldest week is partial
 
+
+def _purchase_days(clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Each customer's purchase days (several orders of a day are one), and whether each
+    is the customer's first."""
+    days = clean[["customer_id", "day"]].drop_duplicates()
+    return days, days.groupby("customer_id")["day"].transform("min") == days["day"]
