@@ -245,11 +245,12 @@ def ensure_definitions(api: ShopifyClient, shop: str, token: str) -> list[str]:
     return created
 
 
-def owns(api: ShopifyClient, shop: str, token: str, gid: str) -> bool:
-    """Whether the shop has the object `gid` (a product, an inventory item): `node(id:)` is
-    null for another shop's object. A webhook body does not name its shop, so an id the
-    app has not seen for this shop is checked here before it is stored."""
-    return bool((api.graphql(shop, token, documents.NODE_OWNED, {"id": gid}) or {}).get("node"))
+def owns(api: ShopifyClient, shop: str, token: str, gid: str, kind: str) -> bool:
+    """Whether the shop has `gid` and it is a `kind` (``Product``, ``InventoryItem``):
+    `node(id:)` is null for another shop's object. A webhook body does not name its shop,
+    so an id the app has not seen for this shop is checked here before it is stored."""
+    node = (api.graphql(shop, token, documents.NODE_OWNED, {"id": gid}) or {}).get("node")
+    return bool(node) and node.get("__typename") == kind
 
 
 def access_scopes(api: ShopifyClient, shop: str, token: str) -> set[str]:

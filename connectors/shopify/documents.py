@@ -77,7 +77,7 @@ query AppAccessScopes {
 
 NODE_OWNED = """
 query NodeOwned($id: ID!) {
-  node(id: $id) { id }
+  node(id: $id) { id __typename }
 }
 """
 

@@ -115,6 +115,10 @@ def test_a_catalogue_body_of_one_shop_adds_nothing_to_another(app, client, token
         == 200
     assert [p.title for p in rows(app, CatalogProduct)] == ["Sourdough loaf"]
     assert len([c for c in standin.calls if "NodeOwned" in c["query"]]) == asked
+    # a global id of another kind of the shop's objects is not taken for a product
+    odd = {"id": "gid://shopify/InventoryItem/3101", "title": "Not a product", "variants": []}
+    assert post(client, "products/create", odd).status_code == 200
+    assert [p.product_gid for p in rows(app, CatalogProduct)] == ["gid://shopify/Product/31"]
 
 
 def test_the_same_event_or_the_same_body_is_processed_once(app, client, token, standin):

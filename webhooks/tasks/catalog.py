@@ -151,13 +151,13 @@ def _installed(session, shop: str) -> int | None:
     return None if row is None else row.id
 
 
-def _shop_has(shop: str, object_gid: str) -> bool:
-    """Ask the Admin API whether the shop has the object; False when it has no token."""
+def _shop_has(shop: str, object_gid: str, kind: str) -> bool:
+    """Ask the Admin API whether the shop has the object, a `kind`; False without a token."""
     try:
         token = shops.access_token(shop)
     except Unauthorized:
         return False
-    return bulk.owns(shops.client(), shop, token, object_gid)
+    return bulk.owns(shops.client(), shop, token, object_gid, kind)
 
 
 def _known(shop: str, model, column: str, value: str) -> bool | None:
@@ -180,7 +180,7 @@ def product_updated(shop: str, payload: dict) -> str:
     known = _known(shop, CatalogProduct, "product_gid", pid)
     if known is None:
         return UNKNOWN
-    if not known and not _shop_has(shop, pid):
+    if not known and not _shop_has(shop, pid, "Product"):
         return FOREIGN
     now = utcnow()
     with db().session() as session:
@@ -237,7 +237,7 @@ def inventory_level_updated(shop: str, payload: dict) -> str:
     known = _known(shop, CatalogVariant, "inventory_item_gid", item)
     if known is None:
         return UNKNOWN
-    if not known and not _shop_has(shop, item):
+    if not known and not _shop_has(shop, item, "InventoryItem"):
         return FOREIGN
     with db().session() as session:
         shop_id = _installed(session, shop)
