@@ -21,7 +21,9 @@ on its own, in one of two ways:
   mixed signs are scored on plain differences; a series of negative amounts (expenses as
   outflows) is scored on its magnitudes.
 * Level shifts (daily series): a week at half the usual level drags a rolling median
-  with it, so runs are judged against a slower level (twice the window). A scan over every
+  with it, so runs are judged against a slower level: the median of the days up to a
+  window either side, leaving out the days less than a week away, so a week-long run is
+  not compared with a level it pulls down itself. A scan over every
   run of 3 to 28 days (binary segmentation by the largest standardised mean of the
   residuals, repeated on what is left) flags each run whose score reaches `threshold` +
   1 and whose median change is at least a 26% drop or a 35% rise. Every day of the run
@@ -62,6 +64,7 @@ SHIFT_MARGIN = 1.0  # a level shift needs a window score of threshold + this (ma
 SHIFT_MIN_DAYS, SHIFT_MAX_DAYS = 3, 28
 SHIFT_MIN_EFFECT = 0.3  # |median log ratio| of the window: about 26% below or 35% above
 SHIFT_CLIP = 4.0  # residuals clipped at this many robust sd in the window score
+USUAL_GAP_DAYS = 7  # a day's usual level leaves out the days less than a week away
 WEEKDAY_PRIOR_DAYS = 20  # a weekday's own spread counts fully only with many weeks
 
 
@@ -299,14 +302,14 @@ def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
     season = seasonal[weekday]
     if ratio_mode:
         level = _rolling_median(y / season, d_sorted, window)
-        slow = _rolling_median(y / season, d_sorted, 2 * window)  # barely moved by a week
+        slow = _usual_level(y / season, d_sorted, window)
         expected, usual = level * season, slow * season
         start = 0.1 * float(np.median(y[y > 0]))  # a started log: zero days stay finite
         resid = np.log((y + start) / (np.maximum(expected, 0.0) + start))
         drift = np.log((y + start) / (np.maximum(usual, 0.0) + start))
     else:
         level = _rolling_median(y - season, d_sorted, window)
-        slow = _rolling_median(y - season, d_sorted, 2 * window)
+        slow = _usual_level(y - season, d_sorted, window)
         expected, usual = level + season, slow + season
         resid, drift = y - expected, y - usual
     holiday = np.array([holidays_of.get(d.date(), "") for d in d_sorted], dtype=object)
@@ -441,6 +444,28 @@ def holiday_calendar(country: str | None, ds: pd.Series) -> dict:
 def _rolling_median(y: np.ndarray, days: pd.DatetimeIndex, window: int) -> np.ndarray:
     series = pd.Series(y, index=days)
     return series.rolling(f"{window}D", center=True, min_periods=1).median().to_numpy()
+
+
+def _usual_level(y: np.ndarray, days: pd.DatetimeIndex, window: int) -> np.ndarray:
+    """Median of the days up to `window` days either side, leaving out those under a week away.
+
+    The level a run of days is judged against. A centred median over the run itself is
+    pulled towards it (a week at half the usual level moves a 56-day median by about a
+    fifth of a day's spread) and hides weak drops; leaving out the days around each day
+    keeps a week-long run out of its own days' reference. Rows with no day left to compare (a
+    series of a few weeks) fall back to the centred median.
+    """
+    number = days.values.astype("datetime64[D]").astype(np.int64)
+    first = int(number.min()) - window
+    grid = np.full(int(number.max()) - first + window + 1, np.nan)
+    grid[number - first] = y
+    near = np.lib.stride_tricks.sliding_window_view(grid, 2 * window + 1)[number - first - window]
+    offset = np.abs(np.arange(-window, window + 1))
+    ring = np.where(offset >= USUAL_GAP_DAYS, near, np.nan)
+    enough = np.isfinite(ring).any(axis=1)
+    out = np.array(_rolling_median(y, days, 2 * window), dtype=float)  # writable copy
+    out[enough] = np.nanmedian(ring[enough], axis=1)
+    return out
 
 
 def _weekday_pattern(y: np.ndarray, level: np.ndarray, weekday: np.ndarray,

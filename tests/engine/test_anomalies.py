@@ -143,6 +143,20 @@ def test_a_week_long_drop_is_one_level_shift_with_its_start_day():
     assert out.loc[73, "expected"] == pytest.approx(frame.loc[73, "amount"] / 0.55, rel=0.15)
 
 
+def test_a_week_long_drop_is_measured_against_a_level_it_does_not_pull_down():
+    # days spread evenly between 85 and 115 (no noise to blame); a centred median over the
+    # week itself sits 2% low and reads a halving as "49% below"
+    step = np.arange(140)
+    amount = 100 * (1 + 0.3 * ((step * 7919) % 101 / 100 - 0.5))
+    amount[70:77] *= 0.5
+    frame = pd.DataFrame({"ds": pd.date_range("2025-01-01", periods=140), "amount": amount})
+    out = detect_anomalies(frame)
+    usual = np.median(np.r_[amount[:70], amount[77:]])
+    assert out.loc[70:76, "anomaly"].all()
+    assert out.loc[70:76, "expected"].mean() == pytest.approx(usual, rel=0.01)
+    assert "runs 50% below its usual level (7 days" in out.loc[73, "reason"]
+
+
 def test_a_drop_still_running_at_the_end_and_a_rise_are_caught():
     frame = daily_revenue(days=120, seed=5)
     frame.loc[113:, "amount"] *= 0.5  # the last 7 days
