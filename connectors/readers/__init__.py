@@ -9,6 +9,9 @@ Every command reads through these four functions, so all of them apply one rule:
 - cancelled orders are left out; refunded orders (`Financial Status` refunded) are left out;
   partially refunded orders count in full;
 - returns (negative quantities, `C` invoices, Square refunds) are reported, never subtracted;
+- an invoice's postage, fee and adjustment lines (`POST`, `D`, `BANK CHARGES`, ...:
+  `lines.NOT_PRODUCT_CODES`) are not demand: left out of sales and order lines, reported;
+  they count in their order's amount, and an invoice of nothing else is not an order;
 - order lines are grouped into orders for segments; orders without a customer are left out of
   the orders table and counted.
 
@@ -29,7 +32,7 @@ import pandas as pd
 from connectors.files import FileError
 from connectors.readers import canonical, formats, stock
 from connectors.readers.formats import FORMAT_NAMES, LINE_LAYOUTS, STOCK_LAYOUTS, parse_columns
-from connectors.readers.lines import export_lines
+from connectors.readers.lines import export_lines, not_product_code
 from connectors.readers.raw import RawFile, open_csv
 from connectors.readers.values import decimal_comma, parse_dates, parse_numbers
 
@@ -108,18 +111,25 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
     """One row per order (`order_id, customer_id, created_at, amount`).
 
     Lines are grouped into orders; the amount is the order's total (Shopify `Total`, else
-    the sum of its lines). Orders without a customer are left out and counted (segments
-    need a customer), unless `guests`: revenue per day counts every order. A file without
-    any money column is refused when `need_amount` (else its amounts are 0).
+    the sum of its lines, postage and fee lines included). Invoices of fee lines only are
+    not purchases: left out and counted. Orders without a customer are left out and counted
+    (segments need a customer), unless `guests`: revenue per day counts every order. A file
+    without any money column is refused when `need_amount` (else its amounts are 0).
     """
     raw, layout, lines, notes = _lines(source, "orders", fmt, columns, dayfirst)
-    kept, counts = _demand(lines, signed=False)
+    kept, counts = _demand(lines, signed=False, fees=True)
     group = kept.groupby("order_id", sort=False)
     orders = pd.DataFrame({
         "customer_id": group["customer_id"].first(),
         "created_at": group["created_at"].min(),
         "amount": group["order_total"].first().fillna(group["line_amount"].sum(min_count=1)),
     })
+    fees_only = group["not_product"].all().to_numpy()
+    counts["fee_only"] = int(fees_only.sum())
+    orders = orders[~fees_only]
+    if orders.empty and counts["fee_only"]:
+        raise FileError(raw.name, "has only invoices of postage, fee and adjustment lines "
+                        f"({', '.join(counts['fee_codes'][:3])}), no products")
     if need_amount and len(kept) and orders["amount"].isna().all():
         looked = [h for k in ("order_total", "line_amount", "price")
                   for h in (layout.fields.get(k, ()) if layout is not None else ())]
@@ -278,11 +288,19 @@ def _lines(source, kind, fmt, columns, dayfirst, by_location=False):
     return raw, layout, lines, notes
 
 
-def _demand(lines: pd.DataFrame, *, signed: bool) -> tuple[pd.DataFrame, dict]:
-    """The lines that are demand, and what was left out (counted per order and per line)."""
+def _demand(lines: pd.DataFrame, *, signed: bool, fees: bool = False
+            ) -> tuple[pd.DataFrame, dict]:
+    """The lines that are demand, and what was left out (counted per order and per line).
+
+    `fees` keeps postage, fee and adjustment lines (an order's amount includes them); they
+    are counted either way, and not as returns.
+    """
     cancelled = lines["cancelled"].to_numpy()
     refunded = lines["refunded"].to_numpy() & ~cancelled
-    returns = lines["is_return"].to_numpy() & ~cancelled & ~refunded
+    not_product = lines["not_product"].to_numpy()
+    fee_lines = not_product & ~cancelled & ~refunded
+    returning = lines["is_return"].to_numpy()
+    returns = returning & ~cancelled & ~refunded & ~not_product
     codes = pd.factorize(lines["order_id"].to_numpy(dtype=object))[0]
     counts = {
         "lines": len(lines), "orders": int(codes.max() + 1) if len(codes) else 0,
@@ -290,8 +308,10 @@ def _demand(lines: pd.DataFrame, *, signed: bool) -> tuple[pd.DataFrame, dict]:
         "refunded": int(np.unique(codes[refunded]).size),
         "return_lines": int(returns.sum()),
         "returned_units": float(lines.loc[returns, "quantity"].abs().sum()),
+        "fee_lines": int(fee_lines.sum()),
+        "fee_codes": _commonest(not_product_code(lines.loc[fee_lines, "product_id"])),
     }
-    keep = ~cancelled & ~refunded & (~returns | signed)
+    keep = ~cancelled & ~refunded & (~returning | signed) & (~not_product | fees)
     kept = lines[keep]
     if signed:
         returned = returns[keep] & (kept["quantity"] > 0).to_numpy()
@@ -300,6 +320,12 @@ def _demand(lines: pd.DataFrame, *, signed: bool) -> tuple[pd.DataFrame, dict]:
         counts["first"] = kept["created_at"].min()
         counts["last"] = kept["created_at"].max()
     return kept, counts
+
+
+def _commonest(values: pd.Series) -> list[str]:
+    """The distinct values, commonest first (ties in the order they first appear)."""
+    return values.value_counts(sort=False).sort_values(ascending=False, kind="stable") \
+        .index.tolist()
 
 
 def _headers(lines: pd.DataFrame, keys: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -349,8 +375,24 @@ def _summary(raw: RawFile, layout, lines, counts, notes, *, tail: str) -> str:
             else "return lines"
         parts.append(f"{counts['return_lines']:,} {what} ({_units(counts['returned_units'])}) "
                      "reported, not subtracted")
+    if counts["fee_lines"]:
+        parts.append(_fees(counts))
     parts.append(tail)
     return _join("; ".join(parts), notes)
+
+
+def _fees(counts: dict) -> str:
+    """The postage, fee and adjustment lines as the summary names them: the commonest codes
+    first, at most three; for orders, also the fee-only invoices left out."""
+    codes = counts["fee_codes"]
+    named = ", ".join(codes[:3]) + (", ..." if len(codes) > 3 else "")
+    what = f"{_count(counts['fee_lines'], 'fee and adjustment line')} ({named})"
+    if "fee_only" not in counts:
+        return what + " left out of demand"
+    what += " counted in order amounts"
+    if counts["fee_only"]:
+        what += f", {_count(counts['fee_only'], 'order')} of fees only left out"
+    return what
 
 
 def _count(n: int, noun: str) -> str:

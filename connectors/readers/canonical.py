@@ -132,7 +132,8 @@ def canonical_lines(raw: RawFile, kind: str, *, mapping: dict[str, str],
         "created_at": created, "customer_id": _customers(col("customer_id")),
         "location": col("location"), "order_total": np.nan, "line_amount": amount,
         "cancelled": False, "refunded": False,
-        "is_return": (quantity < 0).to_numpy() if kind != "orders" else False},
+        "is_return": (quantity < 0).to_numpy() if kind != "orders" else False,
+        "not_product": False},
         index=cells.index)
     assert list(lines.columns) == LINE_COLUMNS and len(lines) == n
     lines.attrs["rows_only"] = not headers.get("order_id")  # no orders to count

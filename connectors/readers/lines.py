@@ -2,8 +2,10 @@
 
 A line carries `order_id, product_id, product_title, quantity, created_at, customer_id,
 location`, the money it stands for (`order_total` given per order, or `line_amount` per line),
-and three flags: `cancelled`, `refunded` (the whole order) and `is_return` (a return line:
-reported, never subtracted). The table's index is the file record (file row = index + 2).
+and four flags: `cancelled`, `refunded` (the whole order), `is_return` (a return line:
+reported, never subtracted) and `not_product` (an invoice's postage, fee or adjustment line:
+not demand, but part of what the customer paid). The table's index is the file record (file
+row = index + 2).
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from connectors.readers.values import decimal_comma, parse_dates, parse_numbers
 NO_CUSTOMER = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a", "guest"})
 LINE_COLUMNS = ["order_id", "product_id", "product_title", "quantity", "created_at",
                 "customer_id", "location", "order_total", "line_amount", "cancelled",
-                "refunded", "is_return"]
+                "refunded", "is_return", "not_product"]
+
+#: Invoice-lines StockCodes that are postage, fees or adjustments, not products (UCI "Online
+#: Retail" I and II): matched whole, case-insensitively, runs of spaces read as one. Gift
+#: vouchers (`gift_0001_40`) and `PADS` are sold items and stay products.
+NOT_PRODUCT_CODES = frozenset({
+    "POST", "DOT", "C2", "D", "M", "S", "B", "BANK CHARGES", "AMAZONFEE", "CRUK", "ADJUST",
+    "ADJUST2", "TEST001", "TEST002"})
 
 
 def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
@@ -85,7 +94,7 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
         "quantity": quantity, "created_at": created_at,
         "customer_id": _customers(col("customer_id")), "location": col("location"),
         "order_total": np.nan, "line_amount": np.nan, "cancelled": False, "refunded": False,
-        "is_return": quantity < 0})
+        "is_return": quantity < 0, "not_product": False})
     if layout.name == "shopify-orders":
         _shopify(lines, col, number)
     elif layout.name == "woocommerce-orders":
@@ -98,6 +107,7 @@ def export_lines(raw: RawFile, layout: Layout, *, dayfirst: bool | None,
     elif layout.name == "invoice-lines":
         lines["line_amount"] = quantity * number("price", 0.0).fillna(0.0)
         lines["is_return"] |= order_id.str.upper().str.startswith("C").to_numpy()
+        lines["not_product"] = per_value(sku.to_numpy(dtype=object), is_not_product)
         lines["customer_id"] = lines["customer_id"].str.replace(r"\.0$", "", regex=True)
     lines.attrs["headers"] = {k: h for k, h in headers.items() if h}  # to name in errors
     return lines
@@ -137,6 +147,16 @@ def _shopify(lines: pd.DataFrame, col, number) -> None:
     status = first_in_group(col("status").to_numpy(dtype=object), codes)
     lines["cancelled"] = per_value(cancelled, lambda v: v.str.strip() != "")
     lines["refunded"] = per_value(status, lambda v: v.str.lower() == "refunded")
+
+
+def not_product_code(codes: pd.Series) -> pd.Series:
+    """Each StockCode as `NOT_PRODUCT_CODES` spells it: upper case, runs of spaces as one."""
+    return codes.str.upper().str.split().str.join(" ")
+
+
+def is_not_product(codes: pd.Series) -> pd.Series:
+    """Whether each StockCode is postage, a fee or an adjustment (`NOT_PRODUCT_CODES`)."""
+    return not_product_code(codes).isin(NOT_PRODUCT_CODES)
 
 
 def per_value(values: np.ndarray, test) -> np.ndarray:

@@ -162,10 +162,10 @@ def test_columns_maps_any_file_and_format_forces_one(tmp_path):
 
 def test_customers_missing_or_na_are_left_out_of_segments_and_counted(tmp_path):
     path = tmp_path / "retail.csv"
-    rows = ["536365,A,Mug,6,2010-12-01 08:26,2.55,17850,United Kingdom",
-            "536366,A,Mug,6,2010-12-02 08:26,2.55,NA,United Kingdom",
-            "536367,B,Tea,2,2010-12-03 08:26,1.00,,United Kingdom",
-            "536368,B,Tea,2,2010-12-04 08:26,1.00,17850.0,United Kingdom"]
+    rows = ["536365,85123A,Mug,6,2010-12-01 08:26,2.55,17850,United Kingdom",
+            "536366,85123A,Mug,6,2010-12-02 08:26,2.55,NA,United Kingdom",
+            "536367,22423,Tea,2,2010-12-03 08:26,1.00,,United Kingdom",
+            "536368,22423,Tea,2,2010-12-04 08:26,1.00,17850.0,United Kingdom"]
     path.write_text(",".join(ex.UCI_HEADER) + "\n" + "\n".join(rows) + "\n")
     read = read_orders(str(path))
     assert read.table["customer_id"].tolist() == ["17850", "17850"]
