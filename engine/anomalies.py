@@ -27,14 +27,18 @@ on its own, in one of two ways:
   run of 3 to 28 days (binary segmentation by the largest standardised mean of the
   residuals, repeated on what is left) flags each run whose score reaches `threshold` +
   1 and whose median change is at least a 26% drop or a 35% rise. Every day of the run
-  gets one reason: "since Tuesday 12 Mar 2024 revenue runs 45% below its usual level".
+  gets one reason: "since Tuesday 12 Mar 2024 revenue runs 45% below its usual level". A
+  run whose same weeks ran the same way (at least half as far) in one of the three years
+  before is the shop's season: explained, like a holiday ("..., as in the same weeks of
+  2023 (a yearly pattern)").
 * Line series (several rows on some date: expense lines): each line's amount against the
   same payee's lines in the series when there are 8 or more, else against all lines of
   the series, on the log scale (amounts are skewed), same robust z-score.
 
 A value whose score exceeds `threshold`, or a day of a level shift, is out of line. With
 a `country`, a public holiday (the `holidays` package) explains a day out of line: it gets
-`anomaly` false and the holiday named ("Good Friday: revenue 80% below a usual Friday"), so
+`anomaly` false and the holiday named ("Good Friday: revenue 80% below a usual Friday"); a
+level shift that the same weeks of an earlier year share is explained the same way. So
 `anomaly` true always means unexplained. Separately, two rows with the same non-zero
 amount, the same payee and the same series no more than `duplicate_days` apart flag the
 later one as a possible duplicate payment, whatever its score.
@@ -323,20 +327,27 @@ def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
     shifts = _level_shifts(drift / run_scales, drift, threshold, holiday != "",
                            SHIFT_MIN_EFFECT if ratio_mode else SHIFT_MIN_EFFECT * 4 * scale)
     shift_reason = [""] * n
+    seasonal_note = [""] * n
     shift_score = np.zeros(n)
     for lo, hi, stat in shifts:
+        year = _same_weeks_before(drift, d_sorted, lo, hi)
         effect = _effect(y[lo:hi], usual[lo:hi], ratio_mode)
         text = (f"since {d_sorted[lo]:%A %d %b %Y} {name or 'amount'} runs {effect} its usual "
                 f"level ({hi - lo} days, amount {_fmt(sign * y[lo:hi].sum())}, usual about "
                 f"{_fmt(sign * usual[lo:hi].sum())})")
         for k in range(lo, hi):
-            shift_reason[k] = text
+            if year:
+                seasonal_note[k] = f"{text}, as in the same weeks of {year} (a yearly pattern)"
+            else:
+                shift_reason[k] = text
             shift_score[k] = stat * threshold / (threshold + SHIFT_MARGIN)
             expected[k] = usual[k]
     reasons = [_daily_reason(name, d, v, e, weekly, ratio_mode, sign)
                for d, v, e in zip(d_sorted, y, expected, strict=True)]
-    holiday_reason = [_holiday_reason(h, name, d, v, e, weekly, ratio_mode, sign) if h else ""
-                      for h, d, v, e in zip(holiday, d_sorted, y, expected, strict=True)]
+    holiday_reason = [_holiday_reason(h, name, d, v, e, weekly, ratio_mode, sign) if h else
+                      seasonal_note[k]
+                      for k, (h, d, v, e) in enumerate(zip(holiday, d_sorted, y, expected,
+                                                           strict=True))]
     back = np.empty(n, dtype=int)
     back[order] = np.arange(n)
     return {"score": np.minimum(np.maximum(z, shift_score), 1e6)[back],
@@ -384,6 +395,26 @@ def _level_shifts(u: np.ndarray, drift: np.ndarray, threshold: float, holiday: n
         if hi - lo >= SHIFT_MIN_DAYS and abs(float(np.median(drift[lo:hi]))) >= min_effect:
             found.append((lo, hi, stat))
     return sorted(found)
+
+
+def _same_weeks_before(drift: np.ndarray, days: pd.DatetimeIndex, lo: int,
+                       hi: int) -> int | None:
+    """The latest of the three years before whose same weeks (364 days back: same weekdays)
+    ran the same way, at least half as far; None when none did.
+
+    A summer dip or a Christmas rise that comes back every year is the shop's season, not
+    an anomaly: it is explained, like a public holiday.
+    """
+    effect = float(np.median(drift[lo:hi]))
+    number = days.values.astype("datetime64[D]").astype(np.int64)
+    for years in (1, 2, 3):
+        a, b = number[lo] - 364 * years, number[hi - 1] - 364 * years
+        rows = (number >= a) & (number <= b)
+        if rows.sum() >= max(3, (hi - lo) // 2):
+            then = float(np.median(drift[rows]))
+            if then * effect > 0 and abs(then) >= 0.5 * abs(effect):
+                return days[lo].year - years
+    return None
 
 
 def _weekday_scales(resid: np.ndarray, weekday: np.ndarray, holiday: np.ndarray,

@@ -157,6 +157,25 @@ def test_a_week_long_drop_is_measured_against_a_level_it_does_not_pull_down():
     assert "runs 50% below its usual level (7 days" in out.loc[73, "reason"]
 
 
+def test_a_dip_that_comes_back_every_year_is_explained_and_a_new_one_is_not():
+    frame = daily_revenue(days=3 * 364, seed=6, start="2022-01-03")
+    frame["amount"] = frame["amount"] / (1 + 0.003 * np.arange(len(frame)))  # no trend
+    summer = [(0, 210), (1, 210 + 364), (2, 210 + 728)]  # 10 days from the same weekday
+    for _, start in summer:
+        frame.loc[start:start + 9, "amount"] *= 0.6
+    frame.loc[900:906, "amount"] *= 0.55  # a week in year 3 that was ordinary before
+    out = detect_anomalies(frame)
+    first, later = summer[0][1], [start for _, start in summer[1:]]
+    assert out.loc[first + 2:first + 7, "anomaly"].all()  # nothing to compare it with
+    for start in later:
+        days = out.loc[start + 2:start + 7]
+        assert not days["anomaly"].any()
+        assert days["reason"].str.contains("below its usual level").all()
+        assert days["reason"].str.contains(r"as in the same weeks of 202[23] \(a yearly").all()
+    assert out.loc[901:905, "anomaly"].all()
+    assert "yearly" not in out.loc[903, "reason"]
+
+
 def test_a_drop_still_running_at_the_end_and_a_rise_are_caught():
     frame = daily_revenue(days=120, seed=5)
     frame.loc[113:, "amount"] *= 0.5  # the last 7 days
