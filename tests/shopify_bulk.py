@@ -72,6 +72,7 @@ def make_store(n_orders: int = 300, n_products: int = 20, variants_per_product: 
                     "currencyCode": "EUR"}
             store.levels[item] = [{"id": f"gid://shopify/InventoryLevel/{vid}{loc}"
                                          f"?inventory_item_id={vid}",
+                                   "updatedAt": _iso(now),
                                    "location": {"id": f"gid://shopify/Location/{loc}"},
                                    "quantities": [{"name": "available",
                                                    "quantity": rng.randint(0, 40)}]}

@@ -29,6 +29,7 @@ from connectors.shopify import documents
 from connectors.shopify.catalog import BulkOperation
 from connectors.shopify.client import shop_domain
 from connectors.shopify.orders import InvalidOrder, bulk_payload
+from connectors.shopify.orders import _time as shopify_time
 from webhooks import history, shops
 from webhooks.storage import (
     CatalogProduct,
@@ -219,7 +220,8 @@ def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
         for pid, node in products.items():
             values = {"title": (node.get("title") or "")[:255], "handle": node.get("handle"),
                       "status": node.get("status"), "updated_at": now,
-                      "tags": bulk.tag_text(node.get("tags"))}
+                      "tags": bulk.tag_text(node.get("tags")),
+                      "source_updated_at": source_time(node.get("updatedAt"))}
             upsert(session, old_p.get(pid), CatalogProduct, shop_id=shop_id, product_gid=pid,
                     **values)
         for vid, node in variants.items():
@@ -247,7 +249,8 @@ def ingest_inventory(shop: str, rows, since=None) -> dict[str, int]:
                         if q.get("name") == "available")
         levels.append({"inventory_item_gid": row.get("__parentId"),
                        "location_gid": (row.get("location") or {}).get("id") or "",
-                       "available": available})
+                       "available": available,
+                       "source_updated_at": source_time(row.get("updatedAt"))})
     now = utcnow()
     with db().session() as session:
         shop_id = _shop_id(session, shop)
@@ -307,6 +310,22 @@ def upsert(session, row, model, **values) -> None:
         return
     for key, value in values.items():
         setattr(row, key, value)
+
+
+def source_time(value: Any) -> datetime | None:
+    """Shopify's ``updated_at`` (webhook) or ``updatedAt`` (bulk) as naive UTC, parsed as
+    the order history parses it; None when absent or not a date-time."""
+    try:
+        stamp = shopify_time(value, "updated_at")
+    except (InvalidOrder, OverflowError):  # out of range in UTC: astimezone overflows
+        return None
+    return None if stamp is None else stamp.replace(tzinfo=None)
+
+
+def is_older(stamp: datetime | None, stored: datetime | None) -> bool:
+    """Whether a body stamped `stamp` is older than the stored version stamped `stored`:
+    without a stamp it is older than any stamped version; an equal stamp is not older."""
+    return stored is not None and (stamp is None or stamp < stored)
 
 
 def to_float(value) -> float | None:

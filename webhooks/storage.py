@@ -264,6 +264,8 @@ class CatalogProduct(Base):
     status: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[str | None] = mapped_column(Text)  # comma-separated, as Shopify writes them
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Shopify's updated_at of the version stored: an older body arriving late is ignored
+    source_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class CatalogVariant(Base):
@@ -295,6 +297,8 @@ class InventoryLevel(Base):
     location_gid: Mapped[str] = mapped_column(String(64))
     available: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Shopify's updated_at of the level stored: an older body arriving late is ignored
+    source_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class CatalogSync(Base):

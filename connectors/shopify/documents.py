@@ -128,7 +128,7 @@ BULK_INVENTORY = """
         inventoryLevels {
           edges {
             node {
-              id
+              id updatedAt
               location { id }
               quantities(names: ["available"]) { name quantity }
             }

@@ -1,6 +1,10 @@
 """The catalogue: ``products/*``, ``inventory_levels/update`` and ``bulk_operations/finish``
 webhooks, full syncs, the advice, and their schedules.
 
+Shopify does not deliver webhooks in order, and a captured body of the shop's own product
+can be replayed under a new webhook id: a body older (by Shopify's ``updated_at``) than the
+version stored is ignored, as order bodies are (`webhooks.history.save`).
+
 A catalogue webhook of a shop that is not installed (never was, or was redacted) keeps
 nothing: it must not bring the shop back. Its body does not name the shop (the header that
 does is not signed), so a product or inventory item the app has not seen for this shop is
@@ -20,7 +24,7 @@ from connectors.shopify import Unauthorized
 from connectors.shopify import catalog as bulk
 from connectors.shopify.catalog import gid, tag_text
 from webhooks import advice, catalog, shops
-from webhooks.catalog import to_float, upsert
+from webhooks.catalog import is_older, source_time, to_float, upsert
 from webhooks.deliveries import handles
 from webhooks.queue import huey, in_app_context
 from webhooks.storage import (
@@ -38,6 +42,8 @@ log = logging.getLogger("shelfwise.catalog_tasks")
 FULL_SYNC_EVERY = timedelta(days=7)
 UNKNOWN = "ignored (unknown shop)"
 FOREIGN = "ignored (not this shop's)"
+OLDER_PRODUCT = "ignored (older product)"
+OLDER_LEVEL = "ignored (older inventory level)"
 
 
 # --- tasks and schedules ---------------------------------------------------------------------
@@ -175,8 +181,9 @@ def _known(shop: str, model, column: str, value: str) -> bool | None:
 @handles("products/create", "products/update", check=check_product)
 def product_updated(shop: str, payload: dict) -> str:
     """The product and its variants as delivered (a product new to the shop once Shopify
-    confirms it is the shop's)."""
+    confirms it is the shop's), unless the stored version is newer."""
     pid = gid("Product", payload["id"])
+    stamp = source_time(payload.get("updated_at"))
     known = _known(shop, CatalogProduct, "product_gid", pid)
     if known is None:
         return UNKNOWN
@@ -187,12 +194,16 @@ def product_updated(shop: str, payload: dict) -> str:
         shop_id = _installed(session, shop)
         if shop_id is None:
             return UNKNOWN
+        # compare and write under one lock (SQLite: BEGIN IMMEDIATE; elsewhere the row's)
         row = session.scalar(select(CatalogProduct).where(
-            CatalogProduct.shop_id == shop_id, CatalogProduct.product_gid == pid))
+            CatalogProduct.shop_id == shop_id, CatalogProduct.product_gid == pid)
+            .with_for_update())
+        if row is not None and is_older(stamp, row.source_updated_at):
+            return OLDER_PRODUCT
         upsert(session, row, CatalogProduct, shop_id=shop_id, product_gid=pid,
                 title=str(payload.get("title") or "")[:255], handle=payload.get("handle"),
                 status=str(payload.get("status") or "").upper()[:16] or None, updated_at=now,
-                tags=tag_text(payload.get("tags")))
+                tags=tag_text(payload.get("tags")), source_updated_at=stamp)
         old = {v.variant_gid: v for v in session.scalars(select(CatalogVariant).where(
             CatalogVariant.shop_id == shop_id, CatalogVariant.product_gid == pid))}
         seen = set()
@@ -231,9 +242,10 @@ def product_deleted(shop: str, payload: dict) -> str:
 @handles("inventory_levels/update", check=check_inventory_level)
 def inventory_level_updated(shop: str, payload: dict) -> str:
     """Units available of an item at a location (an item new to the shop once Shopify
-    confirms it is the shop's)."""
+    confirms it is the shop's), unless the stored level is newer."""
     item = gid("InventoryItem", payload["inventory_item_id"])
     location = gid("Location", payload["location_id"])
+    stamp = source_time(payload.get("updated_at"))
     known = _known(shop, CatalogVariant, "inventory_item_gid", item)
     if known is None:
         return UNKNOWN
@@ -245,10 +257,12 @@ def inventory_level_updated(shop: str, payload: dict) -> str:
             return UNKNOWN
         row = session.scalar(select(InventoryLevel).where(
             InventoryLevel.shop_id == shop_id, InventoryLevel.inventory_item_gid == item,
-            InventoryLevel.location_gid == location))
+            InventoryLevel.location_gid == location).with_for_update())
+        if row is not None and is_older(stamp, row.source_updated_at):
+            return OLDER_LEVEL
         upsert(session, row, InventoryLevel, shop_id=shop_id, inventory_item_gid=item,
                 location_gid=location, available=int(payload.get("available") or 0),
-                updated_at=utcnow())
+                updated_at=utcnow(), source_updated_at=stamp)
     return "inventory saved"
 
 
