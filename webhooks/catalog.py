@@ -28,8 +28,7 @@ from connectors.shopify import catalog as bulk
 from connectors.shopify import documents
 from connectors.shopify.catalog import BulkOperation
 from connectors.shopify.client import shop_domain
-from connectors.shopify.orders import InvalidOrder, bulk_payload
-from connectors.shopify.orders import _time as shopify_time
+from connectors.shopify.orders import InvalidOrder, bulk_payload, parse_time
 from webhooks import history, shops
 from webhooks.storage import (
     CatalogProduct,
@@ -316,8 +315,8 @@ def source_time(value: Any) -> datetime | None:
     """Shopify's ``updated_at`` (webhook) or ``updatedAt`` (bulk) as naive UTC, parsed as
     the order history parses it; None when absent or not a date-time."""
     try:
-        stamp = shopify_time(value, "updated_at")
-    except (InvalidOrder, OverflowError):  # out of range in UTC: astimezone overflows
+        stamp = parse_time(value, "updated_at")
+    except InvalidOrder:
         return None
     return None if stamp is None else stamp.replace(tzinfo=None)
 

@@ -157,13 +157,13 @@ def parse_order(payload: Mapping[str, Any]) -> OrderRecord:
     return OrderRecord(
         id=_id(payload["id"]),
         name=_text(payload.get("name")) or f"#{_id(payload['id'])}",
-        created_at=_time(payload.get("created_at"), "created_at", required=True),
-        updated_at=_time(payload.get("updated_at"), "updated_at"),
+        created_at=parse_time(payload.get("created_at"), "created_at", required=True),
+        updated_at=parse_time(payload.get("updated_at"), "updated_at"),
         customer_id=_id(customer.get("id")),
         customer_email=customer_email,
         email=(_text(payload.get("email")) or _text(payload.get("contact_email"))).lower()
         or customer_email,
-        customer_created_at=_time(customer.get("created_at"), "customer.created_at"),
+        customer_created_at=parse_time(customer.get("created_at"), "customer.created_at"),
         customer_orders_count=_amount(customer.get("orders_count"), "customer.orders_count"),
         total=_total(payload),
         currency=_text(payload.get("currency")).upper(),
@@ -423,8 +423,11 @@ def _amount(value: Any, field: str) -> float:
     return number
 
 
-def _time(value: Any, field: str, *, required: bool = False) -> datetime | None:
-    """An ISO 8601 time as aware UTC; None when absent (an error when `required`)."""
+def parse_time(value: Any, field: str, *, required: bool = False) -> datetime | None:
+    """A Shopify ISO 8601 time as aware UTC; None when absent (an error when `required`).
+
+    The one parser of Shopify's times: order bodies and the catalogue's `updated_at`.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidOrder("is missing", field)
@@ -435,7 +438,10 @@ def _time(value: Any, field: str, *, required: bool = False) -> datetime | None:
         stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidOrder(f"{value[:40]!r} is not an ISO 8601 date-time", field) from None
-    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    try:
+        stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 falls before year 1 in UTC
+        raise InvalidOrder(f"{value[:40]!r} is out of range", field) from None
     if not 1970 <= stamp.year <= 2200:
         raise InvalidOrder(f"{value[:40]!r} is out of range", field)
     return stamp

@@ -79,6 +79,8 @@ def test_a_body_without_created_at_is_invalid():
     ({"line_items": [{"price": "x", "quantity": 1}]}, "line_items.0.price"),
     ({"line_items": [{"price": "1", "quantity": "-1"}]}, "line_items.0.quantity"),
     ({"line_items": ["x"]}, "line_items.0"), ({"updated_at": "later"}, "updated_at"),
+    ({"created_at": "0001-01-01T00:00:00+01:00"}, "created_at"),  # before year 1 in UTC
+    ({"updated_at": "9999-12-31T23:59:59-01:00"}, "updated_at"),  # after year 9999 in UTC
 ])
 def test_bad_fields_are_named(change, field):
     with pytest.raises(InvalidOrder) as info:
