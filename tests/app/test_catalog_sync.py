@@ -7,6 +7,7 @@ schema; its JSON Lines files put some children before their parent, as Shopify m
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -156,6 +157,7 @@ def test_incremental_webhooks_update_the_catalogue(app, token, standin):
         catalog.sync_now(SHOP, interval=0.05)
     res = post(client, "products/update", {
         "id": 1, "title": "Renamed", "handle": "product-1", "status": "active",
+        "updated_at": datetime.now(UTC).isoformat(),
         "variants": [{"id": 101, "title": "Size 1", "sku": "SKU-1-1", "price": "9.00",
                       "inventory_item_id": 101, "inventory_quantity": 5}]})
     assert res.status_code == 200
@@ -164,7 +166,8 @@ def test_incremental_webhooks_update_the_catalogue(app, token, standin):
     variants = [v for v in rows(app, CatalogVariant) if v.product_gid == "gid://shopify/Product/1"]
     assert [v.variant_gid for v in variants] == ["gid://shopify/ProductVariant/101"]
     post(client, "inventory_levels/update", {"inventory_item_id": 101, "location_id": 1,
-                                             "available": 77})
+                                             "available": 77,
+                                             "updated_at": datetime.now(UTC).isoformat()})
     level = [lv for lv in rows(app, InventoryLevel)
              if lv.inventory_item_gid == "gid://shopify/InventoryItem/101"
              and lv.location_gid == "gid://shopify/Location/1"]

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_a_products_update_webhook_can_tag_an_item_perishable(synced, standin):
     client = synced.test_client()
     res = post(client, "products/update", {
         "id": 2, "title": "Product 2", "handle": "product-2", "status": "active",
-        "tags": "summer, PERISHABLE",
+        "tags": "summer, PERISHABLE", "updated_at": datetime.now(UTC).isoformat(),
         "variants": [{"id": 201, "title": "Size 1", "sku": "SKU-2-1", "price": "9.00",
                       "inventory_item_id": 201, "inventory_quantity": 5}]})
     assert res.status_code == 200
@@ -156,6 +157,7 @@ def test_malformed_or_oversized_tags_are_stored_safely(synced, tags):
     client = synced.test_client()
     res = post(client, "products/update", {
         "id": 2, "title": "Product 2", "handle": "product-2", "tags": tags,
+        "updated_at": datetime.now(UTC).isoformat(),
         "variants": [{"id": 201, "title": "Size 1", "price": "9.00"}]})
     assert res.status_code == 200
     stored = {p.product_gid: p.tags for p in rows(synced, CatalogProduct)}
