@@ -6,7 +6,9 @@ stage ends by the `bulk_operations/finish` webhook or by polling `bulkOperation(
 whichever comes first: the stage is claimed in the database, so it is ingested once.
 Orders go through the one order parser into the shop's history (`webhooks.history`), which
 the fraud model shares; products, variants and inventory levels into the catalogue tables.
-The catalogue's webhooks are handled in `webhooks.tasks.catalog`.
+The catalogue's webhooks are handled in `webhooks.tasks.catalog`. An export is as old as its
+bulk operation (minutes to hours): a product or inventory level a webhook stored while it ran
+is kept over the export's older row, and not deleted for missing from it (`stored_wins`).
 
 Without the `read_all_orders` scope Shopify exposes only the last 60 days of orders: the
 sync asks for those alone and records the window (`CatalogSync.orders_since`), which the
@@ -45,6 +47,7 @@ log = logging.getLogger("shelfwise.catalog")
 
 STAGES = ("products", "inventory", "orders")
 ORDER_WINDOW_DAYS = 60
+DELETE_BATCH = 500  # ids per DELETE statement (bound parameters are limited)
 QUERIES = {"products": lambda since: documents.BULK_PRODUCTS,
            "inventory": lambda since: documents.BULK_INVENTORY,
            "orders": bulk.orders_query}
@@ -106,6 +109,7 @@ def operation_finished(sync_id: int, op: BulkOperation) -> str:
         sync = session.get(CatalogSync, sync_id)
         shop = session.get(Shop, sync.shop_id).domain
         stage, since, counts = sync.stage, sync.orders_since, json.loads(sync.counts or "{}")
+        sync_started = sync.started_at
     if not claimed:
         return sync.status
     if op.status != "COMPLETED":
@@ -113,7 +117,8 @@ def operation_finished(sync_id: int, op: BulkOperation) -> str:
         return "failed"
     try:
         started = time.monotonic()
-        counts.update(INGEST[stage](shop, bulk.read_jsonl(op.url), since))
+        counts.update(INGEST[stage](shop, bulk.read_jsonl(op.url), since,
+                                    started=sync_started))
         log.info("sync %s of %s: %s ingested in %.1fs", sync_id, shop, stage,
                  time.monotonic() - started)
     except Exception as err:
@@ -199,8 +204,15 @@ def _shop_id(session, shop: str) -> int:
     return row.id
 
 
-def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
-    """Products and variants from the bulk file: the catalogue is replaced by the export."""
+def ingest_products(shop: str, rows, since=None, started: datetime | None = None
+                    ) -> dict[str, int]:
+    """Products and variants from the bulk file: the catalogue is replaced by the export,
+    except what a webhook stored while the bulk operation ran (`stored_wins`).
+
+    The export is as old as the operation, which can run for hours: a product whose stored
+    version is newer keeps its title and variants, whatever the export says; one the export
+    lacks is deleted (gone from Shopify) unless stored since the sync `started`.
+    """
     products: dict[str, dict] = {}
     variants: dict[str, dict] = {}
     for row in rows:
@@ -209,21 +221,29 @@ def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
             products[row["id"]] = row
         elif kind == "ProductVariant":
             variants[row["id"]] = row
+    stamps = {pid: source_time(node.get("updatedAt")) for pid, node in products.items()}
     now = utcnow()
     with db().session() as session:
         shop_id = _shop_id(session, shop)
         old_p = {p.product_gid: p for p in session.scalars(select(CatalogProduct).where(
-            CatalogProduct.shop_id == shop_id))}
+            CatalogProduct.shop_id == shop_id).with_for_update())}
         old_v = {v.variant_gid: v for v in session.scalars(select(CatalogVariant).where(
-            CatalogVariant.shop_id == shop_id))}
+            CatalogVariant.shop_id == shop_id).with_for_update())}
+        kept = {pid for pid, p in old_p.items() if stored_wins(
+            p.source_updated_at, stamps.get(pid), in_export=pid in products, started=started)}
         for pid, node in products.items():
+            if pid in kept:
+                continue
             values = {"title": (node.get("title") or "")[:255], "handle": node.get("handle"),
                       "status": node.get("status"), "updated_at": now,
-                      "tags": bulk.tag_text(node.get("tags")),
-                      "source_updated_at": source_time(node.get("updatedAt"))}
+                      "tags": bulk.tag_text(node.get("tags")), "source_updated_at": stamps[pid]}
             upsert(session, old_p.get(pid), CatalogProduct, shop_id=shop_id, product_gid=pid,
                     **values)
+        written_v = set()
         for vid, node in variants.items():
+            if (node.get("__parentId") or "") in kept:
+                continue
+            written_v.add(vid)
             values = {"product_gid": node.get("__parentId") or "", "updated_at": now,
                       "title": (node.get("title") or "")[:255], "sku": node.get("sku"),
                       "price": to_float(node.get("price")), "unit_cost": bulk.unit_cost(node),
@@ -231,35 +251,57 @@ def ingest_products(shop: str, rows, since=None) -> dict[str, int]:
                       "inventory_quantity": node.get("inventoryQuantity")}
             upsert(session, old_v.get(vid), CatalogVariant, shop_id=shop_id, variant_gid=vid,
                     **values)
-        for pid in set(old_p) - set(products):
+        for pid in set(old_p) - set(products) - kept:
             session.delete(old_p[pid])
-        for vid in set(old_v) - set(variants):
-            session.delete(old_v[vid])
+        for vid, v in old_v.items():
+            if vid not in written_v and v.product_gid not in kept:
+                session.delete(v)
     return {"products": len(products), "variants": len(variants)}
 
 
-def ingest_inventory(shop: str, rows, since=None) -> dict[str, int]:
-    """Inventory levels (units available per item and location), replaced by the export."""
-    levels = []
+def ingest_inventory(shop: str, rows, since=None, started: datetime | None = None
+                     ) -> dict[str, int]:
+    """Inventory levels (units available per item and location), replaced by the export
+    except a level a webhook stored while the bulk operation ran (`stored_wins`)."""
+    levels: dict[tuple[str, str], dict] = {}
+    read = 0
     for row in rows:
         if bulk.kind_of(row.get("id")) != "InventoryLevel":
             continue
+        read += 1
         available = sum(int(q.get("quantity") or 0) for q in row.get("quantities") or []
                         if q.get("name") == "available")
-        levels.append({"inventory_item_gid": row.get("__parentId"),
-                       "location_gid": (row.get("location") or {}).get("id") or "",
-                       "available": available,
-                       "source_updated_at": source_time(row.get("updatedAt"))})
+        level = {"inventory_item_gid": row.get("__parentId"),
+                 "location_gid": (row.get("location") or {}).get("id") or "",
+                 "available": available,
+                 "source_updated_at": source_time(row.get("updatedAt"))}
+        if level["inventory_item_gid"]:
+            levels[level["inventory_item_gid"], level["location_gid"]] = level
     now = utcnow()
     with db().session() as session:
         shop_id = _shop_id(session, shop)
-        session.execute(delete(InventoryLevel).where(InventoryLevel.shop_id == shop_id))
-        session.add_all([InventoryLevel(shop_id=shop_id, updated_at=now, **lv) for lv in levels
-                         if lv["inventory_item_gid"]])
-    return {"inventory_levels": len(levels)}
+        stored = session.execute(select(
+            InventoryLevel.id, InventoryLevel.inventory_item_gid, InventoryLevel.location_gid,
+            InventoryLevel.source_updated_at).where(InventoryLevel.shop_id == shop_id)
+            .with_for_update()).all()
+        kept, dropped = set(), []
+        for level_id, item, location, stamp in stored:
+            exported = levels.get((item, location))
+            if stored_wins(stamp, exported and exported["source_updated_at"],
+                           in_export=exported is not None, started=started):
+                kept.add((item, location))
+            else:
+                dropped.append(level_id)
+        for start in range(0, len(dropped), DELETE_BATCH):
+            session.execute(delete(InventoryLevel).where(
+                InventoryLevel.id.in_(dropped[start:start + DELETE_BATCH])))
+        session.add_all([InventoryLevel(shop_id=shop_id, updated_at=now, **lv)
+                         for key, lv in levels.items() if key not in kept])
+    return {"inventory_levels": read}
 
 
-def ingest_orders(shop: str, rows, since=None) -> dict[str, int]:
+def ingest_orders(shop: str, rows, since=None, started: datetime | None = None
+                  ) -> dict[str, int]:
     """Orders with their line items, checked by the order parser and stored minimized.
 
     A richer copy delivered by a webhook is kept (its line items and cancellation
@@ -325,6 +367,19 @@ def is_older(stamp: datetime | None, stored: datetime | None) -> bool:
     """Whether a body stamped `stamp` is older than the stored version stamped `stored`:
     without a stamp it is older than any stamped version; an equal stamp is not older."""
     return stored is not None and (stamp is None or stamp < stored)
+
+
+def stored_wins(stored: datetime | None, exported: datetime | None, *, in_export: bool,
+                started: datetime | None) -> bool:
+    """Whether a sync keeps the stored product or inventory level (stamped `stored`) rather
+    than the export's: if the export has it, when the export's stamp is older (`is_older`);
+    if not, when stored at or after the sync `started` (a webhook brought it after the export
+    began; an older one is gone from Shopify). Shopify stamps whole seconds, hence the
+    rounding down of `started`."""
+    if in_export:
+        return is_older(exported, stored)
+    return stored is not None and started is not None and \
+        stored >= started.replace(microsecond=0)
 
 
 def to_float(value) -> float | None:
