@@ -117,8 +117,9 @@ def operation_finished(sync_id: int, op: BulkOperation) -> str:
         return "failed"
     try:
         started = time.monotonic()
-        counts.update(INGEST[stage](shop, bulk.read_jsonl(op.url), since,
-                                    started=sync_started))
+        # the export is as old as this operation: Shopify's own start, else the sync's
+        began = source_time(op.created_at) or sync_started
+        counts.update(INGEST[stage](shop, bulk.read_jsonl(op.url), since, started=began))
         log.info("sync %s of %s: %s ingested in %.1fs", sync_id, shop, stage,
                  time.monotonic() - started)
     except Exception as err:
@@ -211,7 +212,8 @@ def ingest_products(shop: str, rows, since=None, started: datetime | None = None
 
     The export is as old as the operation, which can run for hours: a product whose stored
     version is newer keeps its title and variants, whatever the export says; one the export
-    lacks is deleted (gone from Shopify) unless stored since the sync `started`.
+    lacks is deleted (gone from Shopify) unless stored since `started` (when the operation
+    began).
     """
     products: dict[str, dict] = {}
     variants: dict[str, dict] = {}
@@ -373,9 +375,9 @@ def stored_wins(stored: datetime | None, exported: datetime | None, *, in_export
                 started: datetime | None) -> bool:
     """Whether a sync keeps the stored product or inventory level (stamped `stored`) rather
     than the export's: if the export has it, when the export's stamp is older (`is_older`);
-    if not, when stored at or after the sync `started` (a webhook brought it after the export
-    began; an older one is gone from Shopify). Shopify stamps whole seconds, hence the
-    rounding down of `started`."""
+    if not, when stored at or after `started`, the operation's start (a webhook brought it
+    after the export began; an older one is gone from Shopify). Shopify stamps whole
+    seconds, hence the rounding down of `started`."""
     if in_export:
         return is_older(exported, stored)
     return stored is not None and started is not None and \

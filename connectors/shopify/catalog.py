@@ -55,6 +55,7 @@ class BulkOperation:
     object_count: int = 0
     url: str | None = None
     partial_url: str | None = None
+    created_at: str | None = None  # when Shopify started it (ISO 8601), as Shopify wrote it
 
     @property
     def done(self) -> bool:
@@ -65,7 +66,7 @@ class BulkOperation:
         return cls(id=str(node.get("id")), status=str(node.get("status") or "").upper(),
                    error_code=node.get("errorCode"),
                    object_count=int(node.get("objectCount") or 0), url=node.get("url"),
-                   partial_url=node.get("partialDataUrl"))
+                   partial_url=node.get("partialDataUrl"), created_at=node.get("createdAt"))
 
 
 class BulkBusyError(ShopifyError):

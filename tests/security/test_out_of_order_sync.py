@@ -9,6 +9,7 @@ overwritten by it, and a product it creates is not deleted as missing from the e
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -187,3 +188,23 @@ def test_a_sync_still_replaces_older_rows_and_drops_what_shopify_no_longer_has(
     levels = _levels(app)
     assert levels[("101", "1")] == 8
     assert sorted({item for item, _ in levels}) == ["101", "102", "201", "202"]
+
+
+def test_a_level_gone_before_the_inventory_export_is_dropped_though_stored_during_the_sync(
+        app, token, standin):
+    # "during the operation" is measured from Shopify's start of the inventory operation, not
+    # from the start of the sync: a level a webhook stored while the products stage ran, and
+    # that Shopify no longer has when the inventory export is taken, is gone
+    client = app.test_client()
+    _stamp_store(standin, _now() - timedelta(hours=1))
+
+    def stored_then_removed() -> None:
+        _post_level(client, 101, 1, 5, _now())
+        item = standin.store.levels["gid://shopify/InventoryItem/101"]
+        item[:] = [lv for lv in item if not lv["location"]["id"].endswith("/1")]
+        time.sleep(1.1)  # Shopify stamps whole seconds: the inventory operation starts later
+
+    _sync_with(app, client, standin, {"products": stored_then_removed})
+    levels = _levels(app)
+    assert ("101", "1") not in levels
+    assert ("101", "2") in levels and len(levels) == 3 * 2 * 2 - 1
