@@ -181,7 +181,7 @@ class AnomalyDetector(BaseEstimator):
         score = np.zeros(len(data))
         expected = np.full(len(data), np.nan)
         reasons: list[list[str]] = [[] for _ in range(len(data))]
-        notes = [""] * len(data)  # explained: the holiday that accounts for a day out of line
+        notes = [""] * len(data)  # the holiday or yearly pattern that explains a row out of line
         self.profiles_ = {}
         for name, rows in data.groupby("series", sort=True).indices.items():
             part = data.iloc[rows]
@@ -195,8 +195,8 @@ class AnomalyDetector(BaseEstimator):
                 out_of_line = result["score"][k] > threshold or bool(result["shift"][k])
                 if not out_of_line:
                     continue
-                if result["holiday"][k]:
-                    notes[i] = result["holiday"][k]
+                if result["explained"][k]:
+                    notes[i] = result["explained"][k]
                 else:
                     reasons[i].append(result["shift"][k] or result["reason"][k])
         for i, text in _duplicates(data, dup_days):
@@ -344,16 +344,16 @@ def _score_daily(part: pd.DataFrame, name: str, window: int, threshold: float,
             expected[k] = usual[k]
     reasons = [_daily_reason(name, d, v, e, weekly, ratio_mode, sign)
                for d, v, e in zip(d_sorted, y, expected, strict=True)]
-    holiday_reason = [_holiday_reason(h, name, d, v, e, weekly, ratio_mode, sign) if h else
-                      seasonal_note[k]
-                      for k, (h, d, v, e) in enumerate(zip(holiday, d_sorted, y, expected,
-                                                           strict=True))]
+    explained = [_holiday_reason(h, name, d, v, e, weekly, ratio_mode, sign) if h else
+                 seasonal_note[k]
+                 for k, (h, d, v, e) in enumerate(zip(holiday, d_sorted, y, expected,
+                                                      strict=True))]
     back = np.empty(n, dtype=int)
     back[order] = np.arange(n)
     return {"score": np.minimum(np.maximum(z, shift_score), 1e6)[back],
             "expected": (sign * expected)[back],
             "reason": [reasons[i] for i in back], "shift": [shift_reason[i] for i in back],
-            "holiday": [holiday_reason[i] for i in back],
+            "explained": [explained[i] for i in back],
             "profile": {"kind": "daily", "weekly": weekly, "scale": scale,
                         "level_shifts": len(shifts)}}
 
@@ -546,13 +546,13 @@ def _score_lines(part: pd.DataFrame, name: str) -> dict[str, Any]:
         reasons.append(f"this {subject}{to} is {_compare(abs(value), usual)} {versus} "
                        f"(amount {_fmt(value)}, typical about {_fmt(usual)})")
     return {"score": np.where(usable, z, 0.0), "expected": typical, "reason": reasons,
-            "shift": [""] * len(amount), "holiday": [""] * len(amount),
+            "shift": [""] * len(amount), "explained": [""] * len(amount),
             "profile": {"kind": "lines", "weekly": False, "scale": scale}}
 
 
 def _unscored(n: int, kind: str) -> dict[str, Any]:
     return {"score": np.zeros(n), "expected": np.full(n, np.nan), "reason": [""] * n,
-            "shift": [""] * n, "holiday": [""] * n,
+            "shift": [""] * n, "explained": [""] * n,
             "profile": {"kind": kind, "weekly": False, "scale": float("nan")}}
 
 
