@@ -45,6 +45,7 @@ class DemoStore:
     orders: list[dict]
     first_day: date
     last_day: date
+    country: str = "US"  # the shop's address (store CA_1 is in California): its holidays
 
 
 def build(today: date | None = None, *, seed: int = 7, sample: Path = SAMPLE) -> DemoStore:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.anomalies import detect_anomalies
+from engine.anomalies import detect_anomalies, holiday_calendar
 from engine.errors import InputError
 from engine.forecasting import AutoForecaster, calendar, sales_panel
 from engine.fraud import FraudScorer, order_frame
@@ -126,7 +126,7 @@ def advise(sales: pd.DataFrame, stock: pd.DataFrame | None = None,
            lead_time: float = 7.0, horizon: int = FORECAST_DAYS, service_level: float = 0.95,
            companions: int = 5, recent_orders: int = 20,
            fraud_scorer: FraudScorer | None = None, revenue_days: int = 112,
-           min_customers: int = 10) -> Advice:
+           min_customers: int = 10, country: str | None = None) -> Advice:
     """Forecast, reorder plan, upsell pairs, order risk, segments and unusual days.
 
     Parameters
@@ -167,6 +167,11 @@ def advise(sales: pd.DataFrame, stock: pd.DataFrame | None = None,
         Days of revenue the unusual days are looked for in (16 weeks).
     min_customers : int, default=10
         Fewest customers worth segmenting.
+    country : str, optional
+        ISO country code of the shop (``US``, ``GB``, ``DE``; ``DE-BY`` for a state): its
+        public holidays explain days of revenue out of line (`engine.anomalies`), so such a
+        day is not in `Advice.anomalies`. A code the ``holidays`` package does not know is
+        a note, and the days are judged without holidays.
 
     Returns
     -------
@@ -189,7 +194,7 @@ def advise(sales: pd.DataFrame, stock: pd.DataFrame | None = None,
                    fraud_scorer)
     segments = _segments(orders, as_of, whole_number(min_customers, "min_customers"), notes)
     revenue = daily_revenue(orders, as_of, whole_number(revenue_days, "revenue_days"))
-    anomalies = _anomalies(revenue, notes)
+    anomalies = _anomalies(revenue, country, notes)
     return Advice(as_of, fc, plan, upsell, fraud, segments, anomalies, revenue, tuple(notes))
 
 
@@ -329,12 +334,24 @@ def _segments(orders: pd.DataFrame | None, as_of: pd.Timestamp, least: int,
         return empty
 
 
-def _anomalies(revenue: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _holiday_country(country: str | None, days: pd.Series, notes: list[str]) -> str | None:
+    """`country` when the holidays package knows it, else None with a note: an unknown
+    code costs the holidays, not the unusual days."""
+    try:
+        holiday_calendar(country, days)
+    except InputError as err:
+        notes.append(f"Unusual days judged without public holidays: {err.message}")
+        return None
+    return country
+
+
+def _anomalies(revenue: pd.DataFrame, country: str | None, notes: list[str]) -> pd.DataFrame:
     if (revenue["amount"] > 0).sum() < 28:
         notes.append("No unusual days: fewer than 28 days with revenue.")
         return pd.DataFrame(columns=list(ANOMALY_COLUMNS))
+    country = _holiday_country(country, revenue["ds"], notes)
     try:
-        flags = detect_anomalies(revenue.assign(series="revenue"))
+        flags = detect_anomalies(revenue.assign(series="revenue"), country=country)
     except InputError as err:
         notes.append(f"No unusual days: {err.message}")
         return pd.DataFrame(columns=list(ANOMALY_COLUMNS))

@@ -54,11 +54,15 @@ class ShopifyStandIn:
         The app's credentials, checked on the token endpoint.
     bucket_size, restore_rate : float
         The cost bucket per shop (points and points per second).
+    country : str or None, default="US"
+        ``shop.shopAddress.countryCodeV2`` of every shop (None: an address without one).
     """
 
     def __init__(self, api_key: str, api_secret: str, *, bucket_size: float = 1000.0,
-                 restore_rate: float = 100.0, token_ttl: int = 3600):
+                 restore_rate: float = 100.0, token_ttl: int = 3600,
+                 country: str | None = "US"):
         self.api_key, self.api_secret = api_key, api_secret
+        self.country = country
         self.bucket_size, self.restore_rate, self.token_ttl = bucket_size, restore_rate, token_ttl
         self.lock = threading.Lock()
         self.tokens: dict[str, str] = {}  # access token -> shop domain
@@ -291,7 +295,7 @@ class ShopifyStandIn:
             "node": node,
             "order": order,
             "shop": {"id": "gid://shopify/Shop/1", "name": shop.split(".")[0].title(),
-                     "myshopifyDomain": shop},
+                     "myshopifyDomain": shop, "shopAddress": {"countryCodeV2": self.country}},
             "orderRiskAssessmentCreate": risk_create,
             "tagsAdd": tags_add,
         }

@@ -83,8 +83,10 @@ def load_store(shop_id: int) -> tuple[pd.DataFrame, list[OrderRecord]]:
 
 
 def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
-            lead_time_days: float = DEFAULT_LEAD_TIME_DAYS) -> tuple[dict[str, object], Run]:
-    """Run the engine on the stored shop; (insights by kind, what the run did)."""
+            lead_time_days: float = DEFAULT_LEAD_TIME_DAYS,
+            country: str | None = None) -> tuple[dict[str, object], Run]:
+    """Run the engine on the stored shop; (insights by kind, what the run did). `country`
+    (the shop's, `Shop.country`) names the public holidays that explain unusual days."""
     clock = time.monotonic()
     today = pd.Timestamp(as_of or utcnow()).normalize()
     variants, records = load_store(shop_id)
@@ -105,7 +107,7 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
             variants.rename(columns={"variant_gid": "unique_id"})[["unique_id", "on_hand"]],
             orders, lines=lines[lines["product_id"].isin(titles)].assign(
                 product_title=lambda t: t["product_id"].map(titles)),
-            as_of=today, lead_time=lead_time_days, companions=COMPANIONS)
+            as_of=today, lead_time=lead_time_days, companions=COMPANIONS, country=country)
         out["forecast"] = insights.forecast_charts(result, sales, variants)
         out["reorder"] = insights.reorder_rows(result, variants)
         companions, out["upsell"] = insights.upsell_rows(result, titles)
@@ -172,9 +174,9 @@ def recommend(shop: str, *, write: bool = True, as_of: datetime | None = None,
     """Compute the shop's advice, keep it for the dashboard and (when `write`) write it back."""
     with db().session() as session:
         row = shops.get_or_create_shop(session, shop)
-        shop_id, domain = row.id, row.domain
+        shop_id, domain, country = row.id, row.domain, row.country
     out, run = compute(domain, shop_id, as_of=as_of,
-                       lead_time_days=lead_time_days or DEFAULT_LEAD_TIME_DAYS)
+                       lead_time_days=lead_time_days or DEFAULT_LEAD_TIME_DAYS, country=country)
     if write:
         t = time.monotonic()
         api, token = shops.client(), shops.access_token(domain)

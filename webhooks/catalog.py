@@ -10,6 +10,9 @@ The catalogue's webhooks are handled in `webhooks.tasks.catalog`. An export is a
 bulk operation (minutes to hours): a product or inventory level a webhook stored while it ran
 is kept over the export's older row, and not deleted for missing from it (`stored_wins`).
 
+A full sync also stores the country of the shop's address (`Shop.country`), whose public
+holidays the advice's unusual days of revenue leave out.
+
 Without the `read_all_orders` scope Shopify exposes only the last 60 days of orders: the
 sync asks for those alone and records the window (`CatalogSync.orders_since`), which the
 dashboard states.
@@ -29,7 +32,7 @@ from sqlalchemy import delete, select, update
 from connectors.shopify import catalog as bulk
 from connectors.shopify import documents
 from connectors.shopify.catalog import BulkOperation
-from connectors.shopify.client import shop_domain
+from connectors.shopify.client import ShopifyClient, shop_domain
 from connectors.shopify.orders import InvalidOrder, bulk_payload, parse_time
 from webhooks import history, shops
 from webhooks.storage import (
@@ -76,8 +79,23 @@ def start_sync(shop: str) -> int:
         session.add(sync)
         session.flush()
         sync_id = sync.id
+    refresh_country(api, shop, token)
     _submit(sync_id, shop, STAGES[0], since)
     return sync_id
+
+
+def refresh_country(api: ShopifyClient, shop: str, token: str) -> None:
+    """Store the country of the shop's address (whose public holidays explain its unusual
+    days). It is a nicety: a failure is logged and the stored country kept, the sync goes on."""
+    try:
+        country = bulk.shop_country(api, shop, token)
+    except Exception as err:  # whatever went wrong, the sync does not fail for it
+        log.warning("%s: could not read the shop's country, keeping the stored one: %s",
+                    shop_domain(shop), err)
+        return
+    with db().session() as session:
+        session.execute(update(Shop).where(Shop.domain == shop_domain(shop)).values(
+            country=country))
 
 
 def _submit(sync_id: int, shop: str, stage: str, since: datetime | None) -> None:

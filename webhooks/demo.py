@@ -29,6 +29,7 @@ def load(today: date | None = None) -> dict:
     with db().session() as session:
         shop = shops.get_or_create_shop(session, domain)
         shop.scope = "read_orders,read_all_orders,read_products,read_inventory"
+        shop.country = store.country  # as a full sync stores it: its public holidays count
         session.flush()
         for p in store.products.to_dict("records"):
             item = p["variant_gid"].replace("ProductVariant", "InventoryItem")

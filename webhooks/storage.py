@@ -62,6 +62,8 @@ class Shop(Base):
     privacy_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # one process refreshes the token at a time, without holding a database lock over HTTP
     token_refresh_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # ISO code of the shop's address (Shopify's shopAddress): whose public holidays count
+    country: Mapped[str | None] = mapped_column(String(8))
 
 
 class Order(Base):

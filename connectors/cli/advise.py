@@ -12,7 +12,13 @@ from datetime import datetime
 import click
 import pandas as pd
 
-from connectors.cli.common import READING_RULE, BadInput, input_errors, reader_options
+from connectors.cli.common import (
+    READING_RULE,
+    BadInput,
+    country_option,
+    input_errors,
+    reader_options,
+)
 from connectors.files import file_name
 from connectors.orders import read_order_records
 from connectors.readers import read_order_lines, read_orders, read_sales, read_stock
@@ -38,9 +44,10 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Day of the advice (YYYY-MM-DD); default: the day after the last order. "
                    "Later orders are left out.")
+@country_option
 @reader_options
 def advise_command(orders: str, output: str, stock: str | None, lead_time: float,
-                   horizon: int, as_of: datetime | None, reading) -> None:
+                   horizon: int, as_of: datetime | None, country: str | None, reading) -> None:
     """A shop owner's weekly report from ORDERS: what to reorder, what sells next month,
     which products go together, who the customers are and which days were unusual.
 
@@ -50,12 +57,13 @@ def advise_command(orders: str, output: str, stock: str | None, lead_time: float
 
     Writes reorder (per item: on_hand, forecast_30_days, reorder_point, order_quantity,
     order_now, ... and the model both numbers come from), forecast (per item and day, with
-    80 % and 95 % intervals), upsell, segments, anomalies, revenue and fraud.
+    80 % and 95 % intervals), upsell, segments, anomalies, revenue and fraud. With --country,
+    a day out of line on one of the country's public holidays is not among the anomalies.
 
     \b
     Examples:
       shelfwise advise orders_export.csv --inventory inventory_export.csv -o report.xlsx
-      shelfwise advise orders.jsonl --lead-time 10 -o report/
+      shelfwise advise orders.jsonl --lead-time 10 --country DE -o report/
     """
     if os.path.splitext(orders)[1].lower() in JSON_SUFFIXES:
         tables = _from_json_lines(orders)
@@ -68,7 +76,7 @@ def advise_command(orders: str, output: str, stock: str | None, lead_time: float
     with input_errors(orders):
         result = advise(tables["sales"], inventory, tables["orders"], lines=tables["lines"],
                         fraud_orders=tables.get("fraud"), as_of=as_of, lead_time=lead_time,
-                        horizon=horizon)
+                        horizon=horizon, country=country)
     for note in result.notes:
         reading.say(note)
     write_report(result, output)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from connectors.cli.common import READING_RULE, input_errors, output_option, reader_options
+from connectors.cli.common import (
+    READING_RULE,
+    country_option,
+    input_errors,
+    output_option,
+    reader_options,
+)
 from connectors.files import write_table
 from connectors.readers import read_orders, read_table
 from connectors.readers.formats import LINE_LAYOUTS
@@ -23,9 +29,7 @@ INPUT = {"ds": "date", "amount": "number", "series": "text?", "payee": "text?"}
 @click.option("--duplicate-days", type=click.IntRange(min=0), default=3, show_default=True,
               help="Same amount, payee and series this many days apart or less is a "
                    "possible duplicate payment.")
-@click.option("--country", metavar="CC", default=None,
-              help="Country code (US, GB, DE; DE-BY for a state) whose public holidays explain "
-                   "days out of line: anomaly false, the holiday named in reason.")
+@country_option
 @reader_options
 def anomalies(input_file: str, output: str, threshold: float, duplicate_days: int,
               country: str | None, reading) -> None:

@@ -1,5 +1,5 @@
-"""What every command shares: the exit-2 input error, the reading options, the output option
-and the progress bar."""
+"""What every command shares: the exit-2 input error, the reading options, the output and
+country options and the progress bar."""
 
 from __future__ import annotations
 
@@ -48,6 +48,27 @@ output_format_option = click.option(
     "--output-format", "output_format", type=click.Choice(["csv", "table"]), default="csv",
     show_default=True,
     help="csv for files and programs; table for an aligned, rounded table to read on screen.")
+
+
+def _country_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A code the holidays package knows, checked before any file is read (exit 2)."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    from engine.anomalies import holiday_calendar
+
+    try:
+        holiday_calendar(value, pd.Series(pd.to_datetime(["2024-01-01"])))
+    except InputError as err:
+        raise click.BadParameter(err.message, ctx=ctx, param=param) from None
+    return value
+
+
+country_option = click.option(
+    "--country", metavar="CC", default=None, callback=_country_code,
+    help="Country code (US, GB, DE; DE-BY for a state) whose public holidays explain "
+         "days out of line: anomaly false, the holiday named in reason.")
 
 #: The --format names of stock files (the others name sales or order files).
 STOCK_FORMATS = ("shopify-inventory", "shopify-products", "woocommerce-products")

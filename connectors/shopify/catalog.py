@@ -259,3 +259,11 @@ def access_scopes(api: ShopifyClient, shop: str, token: str) -> set[str]:
     data = api.graphql(shop, token, documents.APP_ACCESS_SCOPES)
     install = data.get("currentAppInstallation") or {}
     return {str(s.get("handle")) for s in install.get("accessScopes") or []}
+
+
+def shop_country(api: ShopifyClient, shop: str, token: str) -> str | None:
+    """The ISO code of the country of the shop's address (``US``, ``DE``), or None when the
+    address names none: whose public holidays explain the shop's unusual days."""
+    data = api.graphql(shop, token, documents.SHOP_COUNTRY)
+    address = (data.get("shop") or {}).get("shopAddress") or {}
+    return address.get("countryCodeV2") or None

@@ -12,6 +12,12 @@ query Shop {
 }
 """
 
+SHOP_COUNTRY = """
+query ShopCountry {
+  shop { shopAddress { countryCodeV2 } }
+}
+"""
+
 ORDER_PAYMENT_DETAILS = """
 query OrderPaymentDetails($id: ID!) {
   order(id: $id) {

@@ -112,6 +112,29 @@ def test_bad_orders_exit_2_naming_the_line_and_field(orders_file, tmp_path):
     assert not (tmp_path / "out").exists()  # nothing half-written
 
 
+def test_country_keeps_its_public_holidays_out_of_the_unusual_days(tmp_path):
+    """Closed on Good Friday and Easter Monday 2025: unusual, unless the shop is German."""
+    easter = ("2025-04-18", "2025-04-21")
+    path = tmp_path / "orders.jsonl"
+    path.write_text("".join(json.dumps(o) + "\n" for o in shop_orders()
+                            if o["created_at"][:10] not in easter), encoding="utf-8")
+    unusual = {}
+    for country in (None, "DE"):
+        out = tmp_path / f"report-{country}"
+        result = advise(str(path), "-o", str(out), *(["--country", country] if country else []))
+        assert result.exit_code == 0, result.output
+        unusual[country] = set(pd.read_csv(out / "anomalies.csv")["ds"])
+    assert set(easter) <= unusual[None]
+    assert not set(easter) & unusual["DE"]
+
+
+def test_an_unknown_country_exits_2_naming_it(orders_file, tmp_path):
+    result = advise(str(orders_file), "--country", "XX", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "'--country': country 'XX' is not a country code" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_bulk_export_rows_read_like_webhooks(tmp_path):
     rows = []
     for order in shop_orders(days=60):

@@ -148,6 +148,39 @@ def test_too_little_data_gives_empty_tables_with_notes():
     assert len(few.notes) == 3 and all(note.endswith(".") or ":" in note for note in few.notes)
 
 
+def bakery(closed: tuple[str, ...] = ("2024-12-25", "2024-12-26")):
+    """A bakery's sales and orders to 9 Jan 2025: busy Saturdays, next to nothing on `closed`."""
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2024-08-01", "2025-01-09")
+    weekly = np.array([1.0, 1.0, 1.0, 1.05, 1.2, 1.5, 0.8])[days.day_of_week]
+    amount = 400 * weekly * rng.gamma(50, 1 / 50, len(days))
+    amount[days.isin(pd.to_datetime(list(closed)))] = 5.0
+    orders = pd.DataFrame({"customer_id": [f"c{i % 40}" for i in range(len(days))],
+                           "created_at": days + pd.Timedelta(hours=9), "amount": amount})
+    sales = pd.DataFrame({"unique_id": "bread", "ds": days, "y": rng.poisson(20, len(days))})
+    return sales, orders
+
+
+def test_the_shops_public_holidays_are_not_unusual_days():
+    sales, orders = bakery()
+    christmas = {pd.Timestamp("2024-12-25"), pd.Timestamp("2024-12-26")}
+    plain = advise(sales, None, orders, as_of="2025-01-10")
+    assert christmas <= set(plain.anomalies["ds"])
+    german = advise(sales, None, orders, as_of="2025-01-10", country="DE")
+    assert not christmas & set(german.anomalies["ds"]) and german.notes == ()
+    assert german.forecast.equals(plain.forecast)  # only the unusual days change
+
+
+def test_an_unknown_country_costs_the_holidays_not_the_unusual_days():
+    sales, orders = bakery()
+    plain = advise(sales, None, orders, as_of="2025-01-10")
+    unknown = advise(sales, None, orders, as_of="2025-01-10", country="XX")
+    assert unknown.anomalies.equals(plain.anomalies) and len(unknown.anomalies)
+    assert unknown.notes == ("Unusual days judged without public holidays: country 'XX' is "
+                             "not a country code the holidays package knows (ISO 3166, e.g. "
+                             "US, GB, DE or DE-BY)",)
+
+
 @pytest.mark.parametrize(("kwargs", "column"), [
     ({"sales": pd.DataFrame({"unique_id": ["a"], "ds": ["soon"], "y": [1]})}, "ds"),
     ({"sales": pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"], "y": ["x"]})}, "y"),
