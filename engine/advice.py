@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.anomalies import detect_anomalies, holiday_calendar
+from engine.anomalies import checked_country, detect_anomalies
 from engine.errors import InputError
 from engine.forecasting import AutoForecaster, calendar, sales_panel
 from engine.fraud import FraudScorer, order_frame
@@ -337,12 +337,10 @@ def _segments(orders: pd.DataFrame | None, as_of: pd.Timestamp, least: int,
 def _holiday_country(country: str | None, days: pd.Series, notes: list[str]) -> str | None:
     """`country` when the holidays package knows it, else None with a note: an unknown
     code costs the holidays, not the unusual days."""
-    try:
-        holiday_calendar(country, days)
-    except InputError as err:
-        notes.append(f"Unusual days judged without public holidays: {err.message}")
-        return None
-    return country
+    known, problem = checked_country(country, days)
+    if problem:
+        notes.append(f"Unusual days judged without public holidays: {problem}")
+    return known
 
 
 def _anomalies(revenue: pd.DataFrame, country: str | None, notes: list[str]) -> pd.DataFrame:

@@ -472,6 +472,16 @@ def holiday_calendar(country: str | None, ds: pd.Series) -> dict:
     return dict(found.items())
 
 
+def checked_country(country: str | None, ds: pd.Series) -> tuple[str | None, str]:
+    """`country` and "" when the holidays package knows it (or none is given); None and why
+    when it does not. For callers where an unknown code should cost the holidays only."""
+    try:
+        holiday_calendar(country, ds)
+    except InputError as err:
+        return None, err.message
+    return country, ""
+
+
 def _rolling_median(y: np.ndarray, days: pd.DatetimeIndex, window: int) -> np.ndarray:
     series = pd.Series(y, index=days)
     return series.rolling(f"{window}D", center=True, min_periods=1).median().to_numpy()

@@ -117,7 +117,7 @@ def compute(shop: str, shop_id: int, *, as_of: datetime | None = None,
             r["unique_id"]: {k: float(r[k]) for k in ("reorder_point", "order_quantity",
                                                       "forecast_30_days")}
             for r in result.reorder.to_dict("records")}}
-        card = perishables.plan(sales, variants, today)
+        card = perishables.plan(sales, variants, today, country)
         perishables.apply(card, out["reorder"], out["writeback"]["variants"])
     out["orders"] = recent_risk(shop_id, records[-RECENT_ORDERS:])
     out["summary"] = {

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.shopify.catalog import has_tag
+from engine.anomalies import checked_country
 from engine.errors import InputError
 from engine.perishables import plan_perishables
 from engine.perishables.plan import MIN_HISTORY
@@ -36,12 +37,15 @@ def is_perishable(tags: pd.Series) -> pd.Series:
     return tags.map(lambda t: has_tag(t, PERISHABLE_TAG)).astype(bool)
 
 
-def plan(sales: pd.DataFrame, variants: pd.DataFrame, today: pd.Timestamp) -> dict:
+def plan(sales: pd.DataFrame, variants: pd.DataFrame, today: pd.Timestamp,
+         country: str | None = None) -> dict:
     """The dashboard's card: tomorrow's quantity per perishable variant, with expected
     waste and lost sales (units), the critical ratio and the reason; {} without any.
 
     `variants` has ``variant_gid, product_gid, label, sku, price, unit_cost, perishable``;
-    `sales` (``unique_id, ds, y``) ends before `today`.
+    `sales` (``unique_id, ds, y``) ends before `today`. The shop's `country` adds its public
+    holidays to the days the models learn from (a code the ``holidays`` package does not
+    know is left out, not an error).
     """
     chosen = variants[variants["perishable"]]
     if chosen.empty:
@@ -59,10 +63,11 @@ def plan(sales: pd.DataFrame, variants: pd.DataFrame, today: pd.Timestamp) -> di
     if not part.empty:  # every series runs to yesterday (days after the last sale sold 0)
         end = pd.DataFrame({"unique_id": [part["unique_id"].iloc[0]],
                             "ds": [today - pd.Timedelta(days=1)], "y": [0.0]})
+        history = pd.concat([part, end], ignore_index=True)
         try:
-            table = plan_perishables(pd.concat([part, end], ignore_index=True),
-                                     items=priced[["unique_id", "price", "cost"]],
-                                     days=DAYS, candidates=CANDIDATES)
+            table = plan_perishables(history, items=priced[["unique_id", "price", "cost"]],
+                                     days=DAYS, candidates=CANDIDATES,
+                                     country=checked_country(country, history["ds"])[0])
         except InputError as err:
             note = f"Tomorrow's quantities could not be planned: {err}"
     if not table.empty:

@@ -237,3 +237,24 @@ def test_an_unplanned_perishable_gets_no_stale_order_metafields():
     assert written[("v2", "reorder_point")] == written[("v2", "order_quantity")] == "3"
     assert written[("v3", "reorder_point")] == "9" and written[("v1", "forecast_30_days")]
     assert [r["order_now"] for r in reorder] == [0, 0, 4]
+
+
+def test_the_shops_country_tells_the_card_that_tomorrow_is_a_holiday():
+    import holidays
+    import numpy as np
+    import pandas as pd
+
+    today = pd.Timestamp("2025-12-25")  # tomorrow: 2nd Christmas Day, a holiday in Germany
+    days = pd.date_range("2023-01-02", today - pd.Timedelta(days=1))
+    closed = holidays.country_holidays("DE", years=[2023, 2024, 2025])
+    sold = np.random.default_rng(0).poisson(20, len(days)).astype(float)
+    sold[[d.date() in closed for d in days]] = 0.0  # the bakery sells nothing on holidays
+    sales = pd.DataFrame({"unique_id": "v1", "ds": days, "y": sold})
+    variants = pd.DataFrame({"variant_gid": ["v1"], "product_gid": "p", "label": ["Bread"],
+                             "sku": None, "price": [4.0], "unit_cost": [1.0],
+                             "perishable": True})
+    quantity = {country: perishables.plan(sales, variants, today, country)["rows"][0]
+                for country in (None, "DE", "XX")}
+    assert quantity["DE"]["quantity"] == 0
+    assert quantity[None]["quantity"] >= 15
+    assert quantity["XX"] == quantity[None]  # a code the holidays package lacks: no holidays
