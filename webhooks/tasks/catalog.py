@@ -178,17 +178,26 @@ def _known(shop: str, model, column: str, value: str) -> bool | None:
             model.shop_id == shop_id, field == value).limit(1)) is not None
 
 
+def _refused(shop: str, model, column: str, object_gid: str, kind: str) -> str | None:
+    """Why a catalogue body is not stored: the shop is not installed (UNKNOWN), or the object
+    is new to it and Shopify does not confirm it is the shop's `kind` (FOREIGN); else None."""
+    known = _known(shop, model, column, object_gid)
+    if known is None:
+        return UNKNOWN
+    if not known and not _shop_has(shop, object_gid, kind):
+        return FOREIGN
+    return None
+
+
 @handles("products/create", "products/update", check=check_product)
 def product_updated(shop: str, payload: dict) -> str:
     """The product and its variants as delivered (a product new to the shop once Shopify
     confirms it is the shop's), unless the stored version is newer."""
     pid = gid("Product", payload["id"])
     stamp = source_time(payload.get("updated_at"))
-    known = _known(shop, CatalogProduct, "product_gid", pid)
-    if known is None:
-        return UNKNOWN
-    if not known and not _shop_has(shop, pid, "Product"):
-        return FOREIGN
+    refused = _refused(shop, CatalogProduct, "product_gid", pid, "Product")
+    if refused:
+        return refused
     now = utcnow()
     with db().session() as session:
         shop_id = _installed(session, shop)
@@ -246,11 +255,9 @@ def inventory_level_updated(shop: str, payload: dict) -> str:
     item = gid("InventoryItem", payload["inventory_item_id"])
     location = gid("Location", payload["location_id"])
     stamp = source_time(payload.get("updated_at"))
-    known = _known(shop, CatalogVariant, "inventory_item_gid", item)
-    if known is None:
-        return UNKNOWN
-    if not known and not _shop_has(shop, item, "InventoryItem"):
-        return FOREIGN
+    refused = _refused(shop, CatalogVariant, "inventory_item_gid", item, "InventoryItem")
+    if refused:
+        return refused
     with db().session() as session:
         shop_id = _installed(session, shop)
         if shop_id is None:
