@@ -56,12 +56,11 @@ def _country_code(ctx: click.Context, param: click.Parameter, value: str | None)
         return None
     import pandas as pd
 
-    from engine.anomalies import holiday_calendar
+    from engine.anomalies import checked_country
 
-    try:
-        holiday_calendar(value, pd.Series(pd.to_datetime(["2024-01-01"])))
-    except InputError as err:
-        raise click.BadParameter(err.message, ctx=ctx, param=param) from None
+    _, problem = checked_country(value, pd.Series(pd.to_datetime(["2024-01-01"])))
+    if problem:
+        raise click.BadParameter(problem, ctx=ctx, param=param)
     return value
 
 

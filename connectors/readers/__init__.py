@@ -129,7 +129,7 @@ def read_orders(source: Source, *, fmt: str = "auto", columns: Mapping[str, str]
     orders = orders[~fees_only]
     if orders.empty and counts["fee_only"]:
         raise FileError(raw.name, "has only invoices of postage, fee and adjustment lines "
-                        f"({', '.join(counts['fee_codes'][:3])}), no products")
+                        f"({_first_codes(counts['fee_codes'])}), no products")
     if need_amount and len(kept) and orders["amount"].isna().all():
         looked = [h for k in ("order_total", "line_amount", "price")
                   for h in (layout.fields.get(k, ()) if layout is not None else ())]
@@ -384,15 +384,19 @@ def _summary(raw: RawFile, layout, lines, counts, notes, *, tail: str) -> str:
 def _fees(counts: dict) -> str:
     """The postage, fee and adjustment lines as the summary names them: the commonest codes
     first, at most three; for orders, also the fee-only invoices left out."""
-    codes = counts["fee_codes"]
-    named = ", ".join(codes[:3]) + (", ..." if len(codes) > 3 else "")
-    what = f"{_count(counts['fee_lines'], 'fee and adjustment line')} ({named})"
+    what = (f"{_count(counts['fee_lines'], 'fee and adjustment line')} "
+            f"({_first_codes(counts['fee_codes'])})")
     if "fee_only" not in counts:
         return what + " left out of demand"
     what += " counted in order amounts"
     if counts["fee_only"]:
         what += f", {_count(counts['fee_only'], 'order')} of fees only left out"
     return what
+
+
+def _first_codes(codes: list[str]) -> str:
+    """At most three codes, commonest first, then "..." when there are more."""
+    return ", ".join(codes[:3]) + (", ..." if len(codes) > 3 else "")
 
 
 def _count(n: int, noun: str) -> str:
